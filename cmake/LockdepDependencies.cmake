@@ -1,0 +1,7 @@
+# The four dependencies, found the CMake way. On Debian 12:
+#   libabsl-dev libboost-stacktrace-dev libgtest-dev libbenchmark-dev
+find_package(Threads REQUIRED)
+find_package(absl REQUIRED)
+# Boost.Stacktrace with the libbacktrace backend: function names and file:line.
+find_package(Boost 1.74 REQUIRED COMPONENTS stacktrace_backtrace)
+set(LOCKDEP_STACKTRACE_LIBS Boost::stacktrace_backtrace backtrace ${CMAKE_DL_LIBS})

@@ -1,0 +1,55 @@
+// lockdep/config.hpp - build-time switches shared by every public header.
+//
+// LOCKDEP_ENABLED (default 1) selects between the validating types and plain
+// pass-through types with zero overhead. The CMake option LOCKDEP_ENABLE sets
+// it as an INTERFACE compile definition of lockdep::lockdep (and in the
+// pkg-config flags), so every translation unit of a program sees one value.
+// The public types live in an inline namespace named after the setting
+// (lockdep::v1_on / lockdep::v1_off): a program that mixes objects compiled
+// with different settings fails to link instead of silently misbehaving.
+#pragma once
+
+#ifndef LOCKDEP_ENABLED
+#define LOCKDEP_ENABLED 1
+#endif
+
+#if LOCKDEP_ENABLED
+#define LOCKDEP_ABI_NAMESPACE v1_on
+#else
+#define LOCKDEP_ABI_NAMESPACE v1_off
+#endif
+
+#define LOCKDEP_BEGIN_NAMESPACE \
+  namespace lockdep {           \
+  inline namespace LOCKDEP_ABI_NAMESPACE {
+#define LOCKDEP_END_NAMESPACE \
+  }                           \
+  }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LOCKDEP_ALWAYS_INLINE inline __attribute__((always_inline))
+#define LOCKDEP_NOINLINE __attribute__((noinline))
+#else
+#define LOCKDEP_ALWAYS_INLINE inline
+#define LOCKDEP_NOINLINE
+#endif
+
+// Call-site capture without std::source_location (clang 14 cannot use
+// libstdc++ 12's). Used as default arguments, so they name the caller.
+#define LOCKDEP_HERE_FILE __builtin_FILE()
+#define LOCKDEP_HERE_LINE __builtin_LINE()
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_COLUMN)
+#define LOCKDEP_HERE_COLUMN __builtin_COLUMN()
+#endif
+#endif
+#ifndef LOCKDEP_HERE_COLUMN
+#define LOCKDEP_HERE_COLUMN 0
+#endif
+
+#define LOCKDEP_INTERNAL_BEGIN \
+  LOCKDEP_BEGIN_NAMESPACE      \
+  namespace internal {
+#define LOCKDEP_INTERNAL_END \
+  }                          \
+  LOCKDEP_END_NAMESPACE

@@ -1,0 +1,126 @@
+// lockdep/irq.hpp - simulated interrupt contexts, per thread.
+//
+// The kernel's strongest checks concern locks shared with interrupt handlers:
+// a lock taken in an interrupt must never be held with interrupts enabled,
+// directly or through a chain of other locks. lockdep models this per thread:
+//
+//   * hardirq / softirq *context* (enter/exit, nestable): code running "in an
+//     interrupt". Entering hardirq context implies hardirqs off; entering
+//     softirq context leaves the hardirq state alone (as the kernel does).
+//   * hardirqs enabled/disabled (disable, enable, save/restore) and softirqs
+//     enabled/disabled (bh disable/enable, nestable counts).
+//
+// A thread starts in process context with both enabled, so ordinary locks
+// show usage `{+.+.}` (taken with irqs on: irq-unsafe).
+//
+// Inconsistent calls (enable without disable, exit without enter, entering
+// hardirq with hardirqs off, leaving a context with locks it took still held)
+// get a `bad_irq_state` report; the state is then repaired, never corrupted.
+//
+// Locks held by interrupted code are not "held before" locks the interrupt
+// takes: dependencies, chain keys, wait-context minima and unlock searches
+// never cross a context boundary on the held stack.
+//
+// Real interrupts in user space are signals: wrap a handler's body in a
+// signal_handler_scope (it counts as hardirq context), and mark regions where
+// the thread blocks signals with signals_blocked_scope (hardirqs off). Then
+//   void on_sigusr1(int) { lockdep::signal_handler_scope s; std::lock_guard g(stats_mu); ... }
+//   void worker() { std::lock_guard g(stats_mu); ... }   // signals unblocked
+// is reported as `inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage`: the
+// signal can arrive while `worker` holds stats_mu and the handler deadlocks.
+// The fix is to block the signal while holding the lock (and say so with
+// signals_blocked_scope). In a handler lockdep takes no lock it could already
+// hold, allocates nothing, and defers formatting a report until the thread
+// leaves the handler.
+#pragma once
+
+#include <csignal>
+
+#include "lockdep/config.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+// Saved hardirq state for local_irq_save / local_irq_restore.
+using irq_flags = unsigned long;
+
+void hardirq_enter();
+void hardirq_exit();
+void softirq_enter();
+void softirq_exit();
+void local_irq_disable();
+void local_irq_enable();
+[[nodiscard]] irq_flags local_irq_save();
+void local_irq_restore(irq_flags flags);
+void local_bh_disable();
+void local_bh_enable();
+
+// Queries on the calling thread.
+bool in_hardirq();
+bool in_softirq();
+bool in_irq_context();  // either
+bool hardirqs_enabled();
+bool softirqs_enabled();
+
+// RAII scopes.
+class hardirq_scope {
+ public:
+  hardirq_scope() { hardirq_enter(); }
+  ~hardirq_scope() { hardirq_exit(); }
+  hardirq_scope(const hardirq_scope&) = delete;
+  hardirq_scope& operator=(const hardirq_scope&) = delete;
+};
+class softirq_scope {
+ public:
+  softirq_scope() { softirq_enter(); }
+  ~softirq_scope() { softirq_exit(); }
+  softirq_scope(const softirq_scope&) = delete;
+  softirq_scope& operator=(const softirq_scope&) = delete;
+};
+class irq_disabled_scope {
+ public:
+  irq_disabled_scope() : flags_(local_irq_save()) {}
+  ~irq_disabled_scope() { local_irq_restore(flags_); }
+  irq_disabled_scope(const irq_disabled_scope&) = delete;
+  irq_disabled_scope& operator=(const irq_disabled_scope&) = delete;
+
+ private:
+  irq_flags flags_;
+};
+class bh_disabled_scope {
+ public:
+  bh_disabled_scope() { local_bh_disable(); }
+  ~bh_disabled_scope() { local_bh_enable(); }
+  bh_disabled_scope(const bh_disabled_scope&) = delete;
+  bh_disabled_scope& operator=(const bh_disabled_scope&) = delete;
+};
+
+// A POSIX signal handler's body: hardirq context for lockdep, and reports
+// raised inside are queued and printed after the handler (flush_reports or
+// the thread's next lockdep call). Construct it first thing in the handler.
+class signal_handler_scope {
+ public:
+  signal_handler_scope();
+  ~signal_handler_scope();
+  signal_handler_scope(const signal_handler_scope&) = delete;
+  signal_handler_scope& operator=(const signal_handler_scope&) = delete;
+
+ private:
+  bool entered_ = false;
+};
+
+// Blocks `set` with pthread_sigmask for the scope and tells lockdep that
+// hardirqs are off meanwhile (no "interrupt" can arrive).
+class signals_blocked_scope {
+ public:
+  explicit signals_blocked_scope(const sigset_t& set);
+  signals_blocked_scope();  // blocks every signal
+  ~signals_blocked_scope();
+  signals_blocked_scope(const signals_blocked_scope&) = delete;
+  signals_blocked_scope& operator=(const signals_blocked_scope&) = delete;
+
+ private:
+  sigset_t old_;
+  irq_flags flags_;
+};
+
+LOCKDEP_END_NAMESPACE

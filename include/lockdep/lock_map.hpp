@@ -1,0 +1,170 @@
+// lockdep/lock_map.hpp - the low-level annotation API.
+//
+// A lock_map is the per-instance record lockdep keeps for one lock: its key
+// (hence its class), default subclass and wait types. Every lockdep lock type
+// embeds one; use a lock_map directly for lock types you cannot wrap (a lock
+// in a C library, a hand-rolled spin loop) and for pseudo-locks that guard no
+// memory but order work (an RCU read section, "the event loop is running").
+//
+//   lockdep::lock_map rcu{"rcu_read_lock", lockdep::wait_type::spin,
+//                         lockdep::wait_type::free, lockdep::check::track_only};
+//   lockdep::lock_acquire(rcu, lockdep::read_mode::shared_recursive);
+//   ...
+//   lockdep::lock_release(rcu);
+//
+// Contract:
+//   * Call lock_acquire *before* blocking on the real lock, so a report is
+//     printed even if the acquisition then deadlocks, and lock_release
+//     *before* the real unlock.
+//   * lock_release returns false when this thread does not hold the lock
+//     (after printing `bad unlock balance`); a wrapper should then skip the
+//     real unlock, which would be undefined behaviour.
+//   * A successful trylock is announced with trylock=true after it succeeded;
+//     a failed one is not announced at all.
+//   * A timed acquisition can block, so it is announced as blocking before it
+//     starts; when it times out, lock_acquire_failed undoes the record.
+//
+// Cost: lock_acquire/lock_release are one out-of-line call each. When the
+// sequence of held classes was validated before (the common case) they touch
+// only thread-local data and read-mostly tables: no lock, no allocation.
+//
+// Thread safety: a lock_map may be acquired and released from any thread;
+// construction and destruction must not race with use, as for any lock.
+#pragma once
+
+#include <cstdint>
+
+#include "lockdep/config.hpp"
+#include "lockdep/lock_class_key.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+// How a lock is held. The kernel's read argument: 0, 1, 2.
+enum class read_mode : std::uint8_t {
+  exclusive = 0,         // writer / plain lock
+  shared = 1,            // reader that may wait for a queued writer (rwsem)
+  shared_recursive = 2,  // reader that never waits for a writer (rwlock_t)
+};
+
+// Whether a lock's acquisitions are validated or only tracked.
+enum class check : std::uint8_t {
+  full = 0,        // dependencies, usage and wait context are checked
+  track_only = 1,  // held-lock lists, freeing and assertions only; `{....}`
+};
+
+namespace internal {
+struct map_access;
+// Defined by the report layer; referencing it from every user translation
+// unit makes a static link keep the report layer (which installs the
+// default stderr sink at start-up) even though no code calls it directly.
+extern const int runtime_anchor;
+[[maybe_unused]] __attribute__((used)) static const int* const runtime_anchor_ref = &runtime_anchor;
+}  // namespace internal
+
+class lock_map {
+ public:
+  // Class chosen by the construction site (or by `name` when that site lies
+  // in a system header; see lock_class_key.hpp).
+  explicit lock_map(const char* name = nullptr, wait_type inner = wait_type::sleep,
+                    wait_type outer = wait_type::none, check c = check::full,
+                    const char* file = LOCKDEP_HERE_FILE, unsigned line = LOCKDEP_HERE_LINE,
+                    unsigned column = LOCKDEP_HERE_COLUMN);
+  // Class chosen by an explicit key (static, or registered).
+  explicit lock_map(lock_class_key& key, wait_type inner = wait_type::sleep,
+                    wait_type outer = wait_type::none, check c = check::full);
+  // Destroying a lock this thread holds prints `held lock freed!`.
+  ~lock_map();
+  lock_map(const lock_map&) = delete;
+  lock_map& operator=(const lock_map&) = delete;
+
+  lock_class_key* key() const { return key_; }
+  unsigned subclass() const { return subclass_; }
+  wait_type inner() const { return static_cast<wait_type>(inner_); }
+  wait_type outer() const { return static_cast<wait_type>(outer_); }
+
+ private:
+  friend struct internal::map_access;
+  lock_class_key* key_;
+  std::uint8_t subclass_ = 0;
+  std::uint8_t inner_;
+  std::uint8_t outer_;
+  std::uint8_t check_;
+  std::uint32_t alive_;  // detects use after destruction and double destroy
+};
+
+// ---- Acquire / release -----------------------------------------------------
+
+namespace internal {
+// The narrow entry points every front end uses. Out of line on purpose: the
+// acquisition site reported as `at:` is their return address, which lies in
+// the user's function once the always-inline wrappers are inlined.
+enum acquire_flags : unsigned {
+  k_read_mask = 3u,              // read_mode
+  k_trylock = 1u << 2,
+  k_recursive_instance = 1u << 3,  // re-locking a held instance counts up
+  k_has_subclass = 1u << 4,
+  k_subclass_shift = 5u,           // 3 bits
+  k_bad_subclass = 1u << 8,        // caller passed a subclass outside 0..7
+};
+LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept;
+LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
+LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
+LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
+constexpr unsigned make_flags(read_mode r, bool trylock = false, int subclass = -1) {
+  unsigned f = static_cast<unsigned>(r) | (trylock ? k_trylock : 0u);
+  if (subclass == -1) return f;
+  if (subclass < 0 || subclass > 7) return f | k_has_subclass | k_bad_subclass | (7u << k_subclass_shift);
+  return f | k_has_subclass | (static_cast<unsigned>(subclass) << k_subclass_shift);
+}
+}  // namespace internal
+
+// Full form. `subclass` (0..7) selects a subclass of the map's class for
+// legitimate nesting of one class; -1 uses the map's default (set_subclass).
+// A subclass out of range is reported and clamped. `nest_lock`, if given,
+// must be held: many locks of this class may then be taken under it in any
+// order (the kernel's *_nest_lock).
+LOCKDEP_ALWAYS_INLINE void lock_acquire(lock_map& m, read_mode read = read_mode::exclusive,
+                                        bool trylock = false, int subclass = -1,
+                                        lock_map* nest_lock = nullptr) {
+  internal::acquire(m, internal::make_flags(read, trylock, subclass), nest_lock);
+}
+// Returns false (after a report) if this thread does not hold `m`.
+LOCKDEP_ALWAYS_INLINE bool lock_release(lock_map& m) { return internal::release(m); }
+// Undo the most recent lock_acquire of `m` by this thread without a check
+// (a timed acquisition that timed out).
+LOCKDEP_ALWAYS_INLINE void lock_acquire_failed(lock_map& m) { internal::acquire_failed(m); }
+// Record the dependencies of acquiring `m` now, without holding it.
+LOCKDEP_ALWAYS_INLINE void might_lock(lock_map& m, read_mode read = read_mode::exclusive) {
+  internal::might_acquire(m, internal::make_flags(read));
+}
+
+// ---- Queries and assertions ------------------------------------------------
+
+// -1 as `read` matches any mode. While lockdep is off (after a table
+// overflow) is_held answers true so assertions stay quiet.
+bool is_held(const lock_map& m, int read = -1);
+// Print a report (kind assert_failed) when the condition does not hold.
+void assert_held(const lock_map& m, int read = -1);
+void assert_not_held(const lock_map& m);
+void assert_none_held();
+
+// ---- Re-classing -----------------------------------------------------------
+
+// Move `m` to another key / subclass; allowed while held (the held entry is
+// re-validated with its new class).
+void set_class(lock_map& m, lock_class_key& key, unsigned subclass = 0);
+void set_subclass(lock_map& m, unsigned subclass);
+
+// ---- Per-thread switch -----------------------------------------------------
+
+// While an object of this type lives, the calling thread's acquisitions are
+// neither tracked nor validated (the kernel's lockdep_off/on). Nestable.
+class validation_off {
+ public:
+  validation_off();
+  ~validation_off();
+  validation_off(const validation_off&) = delete;
+  validation_off& operator=(const validation_off&) = delete;
+};
+
+LOCKDEP_END_NAMESPACE

@@ -1,0 +1,29 @@
+// lockdep/lockdep.hpp - the umbrella header.
+//
+// lockdep is the Linux kernel's lock validator for user space. Wrap your
+// mutexes (or annotate your own lock types) and lockdep learns which lock
+// classes are taken while which others are held, and in which (simulated)
+// interrupt context. The moment an acquisition makes a deadlock *possible* -
+// not when it happens - it prints a kernel-style report:
+//
+//   lockdep::mutex a{"a"}, b{"b"};
+//   { std::scoped_lock g(a); std::lock_guard h(b); }   // learns a -> b
+//   { std::lock_guard g(b); std::lock_guard h(a); }   // b -> a: report
+//
+// Headers:
+//   lock_class_key.hpp  what a lock class is; keys, LOCKDEP_CLASS
+//   lock_map.hpp        the annotation API for locks you cannot wrap
+//   tracked.hpp         tracked<M>: instrument any Lockable, lock_traits
+//   mutex.hpp           mutex, timed_mutex, recursive_mutex, shared_mutex,
+//                       spinlock, rwlock; spin_lock_irq & co.
+//   irq.hpp             simulated hardirq/softirq contexts, signal handlers
+//   report.hpp          structured reports, callbacks, options, statistics
+#pragma once
+
+#include "lockdep/config.hpp"
+#include "lockdep/irq.hpp"
+#include "lockdep/lock_class_key.hpp"
+#include "lockdep/lock_map.hpp"
+#include "lockdep/mutex.hpp"
+#include "lockdep/report.hpp"
+#include "lockdep/tracked.hpp"

@@ -1,0 +1,152 @@
+// lockdep/report.hpp - what lockdep tells you, and where it goes.
+//
+// Every problem lockdep finds becomes a `report`: structured data first
+// (kind, the classes involved with their usage and traces, the dependency
+// chain, the thread's held locks, the current stack) and text second (the
+// kernel's layout, in `report::text`). Each distinct problem (kind, classes,
+// irq state) is reported once per process.
+//
+// Where reports go: by default the text is written to stderr. A callback can
+// receive the structured report instead of (or besides) printing, and
+// halt_on_error aborts after the first report. Reports raised inside a
+// (simulated or real) signal handler are queued and delivered at the next
+// lockdep call outside it, so nothing unsafe runs in the handler.
+//
+// Thread safety: all functions here may be called from any thread. Sinks are
+// called one report at a time, never while lockdep holds its graph lock, so a
+// callback may lock (lockdep-instrumented locks included).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lockdep/config.hpp"
+#include "lockdep/lock_map.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+enum class report_kind {
+  recursive_locking,        // WARNING: possible recursive locking detected
+  circular_dependency,      // WARNING: possible circular locking dependency detected
+  inconsistent_lock_state,  // WARNING: inconsistent lock state
+  irq_lock_inversion,       // WARNING: possible irq lock inversion dependency detected
+  irq_safe_to_unsafe,       // WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected
+  invalid_wait_context,     // [ BUG: Invalid wait context ]
+  bad_unlock_balance,       // WARNING: bad unlock balance detected!
+  held_lock_freed,          // WARNING: held lock freed!
+  locks_held_at_exit,       // WARNING: <thread> still has locks held!
+  nested_lock_not_taken,    // WARNING: Nested lock was not taken
+  bad_irq_state,            // WARNING: inconsistent irq state (misuse of the irq API)
+  bad_lock_usage,           // WARNING: bad lock usage (destroyed lock, bad subclass, key in use...)
+  assertion_failed,         // WARNING: lock assertion failed
+  limit_reached,            // BUG: <LIMIT> too low! (validation turns off)
+};
+std::string_view to_string(report_kind k);
+
+// A stack trace as captured (return addresses); symbolized only when printed.
+struct stack_trace {
+  std::vector<std::uintptr_t> frames;
+  bool empty() const { return frames.empty(); }
+};
+
+// Symbolize one frame as `function+0xoff file:line` (or what is known).
+std::string describe_frame(std::uintptr_t address);
+
+struct class_info {
+  std::string name;   // label, with `#N` for the N-th class of one name and `/S` for subclass S
+  std::string usage;  // the four usage characters, e.g. "+.+." (printed as `{+.+.}`)
+  int wait_outer = 0;  // as printed in -{outer:inner}
+  int wait_inner = 0;
+  std::string key_location;  // construction site or key symbol
+  // First trace of each usage bit the class has, in the kernel's order,
+  // labelled as it prints them ("IN-SOFTIRQ-W", "HARDIRQ-ON-W", "INITIAL USE").
+  std::vector<std::pair<std::string, stack_trace>> usage_traces;
+};
+
+struct held_lock_info {
+  class_info cls;
+  const void* instance = nullptr;
+  read_mode read = read_mode::exclusive;
+  bool trylock = false;
+  std::uintptr_t acquire_ip = 0;  // `at:`
+};
+
+// One step of a dependency chain: the class and the stack at which the
+// dependency leading into it was first recorded. `depth` orders the steps
+// as the kernel numbers them (`-> #depth`).
+struct dependency_step {
+  class_info cls;
+  stack_trace trace;
+  int depth = 0;
+};
+
+struct report {
+  report_kind kind{};
+  std::string header;  // the banner line, e.g. "WARNING: possible recursive locking detected"
+  std::string thread_name;
+  long tid = 0;
+  // The classes the report is about, in the order the text names them:
+  //   recursive / circular / wait context / safe->unsafe: [0] the lock being
+  //   acquired, [1] the held lock it conflicts with (safe->unsafe adds [2] the
+  //   irq-safe and [3] the irq-unsafe class);
+  //   inconsistent state: [0] the lock; irq inversion: [0] the lock whose
+  //   state changed, [1] the other lock; unlock / freed: [0] the lock.
+  std::vector<class_info> classes;
+  std::vector<dependency_step> chain;  // circular: the cycle; irq: the shortest paths
+  std::vector<held_lock_info> held_locks;
+  std::string detail;  // kind-specific extra line (e.g. "inconsistent {A} -> {B} usage.")
+  stack_trace backtrace;
+  std::string text;  // the full report as printed
+  bool waived = false;
+};
+
+// ---- Sinks -------------------------------------------------------------------
+
+using report_callback = std::function<void(const report&)>;
+// Install a callback that receives every report (nullptr removes it).
+// Returns the previous one.
+report_callback set_report_callback(report_callback cb);
+
+// ---- Options ------------------------------------------------------------------
+
+// Runtime options. Read once from LOCKDEP_OPTIONS at first use, in the
+// sanitizers' style ("halt_on_error=1:log_path=/tmp/ld:stacktrace=0"); an
+// unknown or malformed option prints a warning naming it and keeps defaults.
+struct options {
+  bool print_reports = true;   // print_reports: write text to stderr / log_path
+  bool halt_on_error = false;  // halt_on_error: abort() after the first report
+  bool stacktrace = true;      // stacktrace: capture and symbolize stacks
+  int max_reports = 1000;      // max_reports: later reports are counted, not printed
+  std::string log_path;        // log_path: append to <log_path>.<pid> instead of stderr
+  bool report_held_at_fork = false;  // fork_report: report locks held across fork()
+  int hung_timeout = 0;        // hung_timeout: seconds (0 = off)
+};
+options get_options();
+void set_options(const options& o);
+// Parse `text` in LOCKDEP_OPTIONS syntax on top of the current options;
+// returns false (after a warning on stderr) if anything was not understood.
+bool parse_options(std::string_view text);
+
+// ---- Counters -----------------------------------------------------------------
+
+struct statistics {
+  std::uint64_t reports = 0;          // delivered
+  std::uint64_t suppressed = 0;       // duplicates of an earlier report
+  std::uint64_t waived = 0;           // matched a waiver
+  std::uint64_t classes = 0, max_classes = 0;
+  std::uint64_t dependencies = 0, max_dependencies = 0;
+  std::uint64_t chains = 0, max_chains = 0;
+  std::uint64_t trace_entries = 0, max_trace_entries = 0;
+  std::uint64_t cold_path_entries = 0;  // chain-cache misses
+  std::uint64_t graph_bytes = 0;        // memory of the static tables in use
+  bool enabled = true;                  // false after a limit was reached
+};
+statistics get_statistics();
+
+// Deliver reports queued by signal handlers now (normally automatic).
+void flush_reports();
+
+LOCKDEP_END_NAMESPACE

@@ -1,0 +1,226 @@
+// lockdep/tracked.hpp - instrument any lock type without changing it.
+//
+//   lockdep::tracked<std::mutex> m{"&dev->lock"};        // a name, class = site
+//   lockdep::tracked<pthread_lock> p;                    // your own Lockable
+//   lockdep::tracked<absl::Mutex> a;                     // via lock_traits below
+//
+// tracked<M> is Lockable (and SharedLockable when M is), so it works with
+// std::lock_guard, std::unique_lock, std::scoped_lock, std::shared_lock and
+// std::condition_variable_any. Every operation tells lockdep first and then
+// calls M. The class key is the construction site (see lock_class_key.hpp);
+// pass a lock_class_key (e.g. LOCKDEP_CLASS("name")) to choose it.
+//
+// Misuse: unlocking a lock this thread does not hold is reported
+// (`bad unlock balance`) and the real unlock is *skipped*, since passing it
+// to M would be undefined behaviour. Everything else is reported and then
+// performed as asked.
+//
+// Cost: sizeof(M) + 16 bytes; one out-of-line call per lock and unlock.
+//
+// Customization: specialize lockdep::lock_traits<M> for a type that spells
+// its methods differently. Members (all optional except lock/unlock):
+//   static constexpr wait_type wait;          // sleep (default) or spin
+//   static constexpr read_mode shared_mode;   // shared (default) or shared_recursive
+//   static constexpr bool recursive;          // re-locking a held instance is fine
+//   static void lock(M&), unlock(M&); static bool try_lock(M&);
+//   static void lock_shared(M&), unlock_shared(M&); static bool try_lock_shared(M&);
+#pragma once
+
+#include <chrono>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "lockdep/config.hpp"
+#include "lockdep/lock_map.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+// Default traits: the standard Lockable / SharedLockable spelling.
+template <class M>
+struct lock_traits {
+  static constexpr wait_type wait = wait_type::sleep;
+  static constexpr read_mode shared_mode = read_mode::shared;
+  static constexpr bool recursive = false;
+  static void lock(M& m) { m.lock(); }
+  static void unlock(M& m) { m.unlock(); }
+  static bool try_lock(M& m) { return m.try_lock(); }
+  static void lock_shared(M& m) requires requires(M& x) { x.lock_shared(); } { m.lock_shared(); }
+  static void unlock_shared(M& m) requires requires(M& x) { x.unlock_shared(); } { m.unlock_shared(); }
+  static bool try_lock_shared(M& m) requires requires(M& x) { x.try_lock_shared(); } {
+    return m.try_lock_shared();
+  }
+};
+
+namespace internal {
+template <class T>
+concept has_shared = requires(T& m) { T::lock_shared(m); };
+template <class M>
+concept has_timed = requires(M& m) { m.try_lock_for(std::chrono::milliseconds(1)); };
+template <class M>
+concept has_shared_timed = requires(M& m) { m.try_lock_shared_for(std::chrono::milliseconds(1)); };
+template <class Traits>
+constexpr bool traits_recursive() {
+  if constexpr (requires { Traits::recursive; }) return Traits::recursive;
+  return false;
+}
+}  // namespace internal
+
+#if LOCKDEP_ENABLED
+
+template <class M, class Traits = lock_traits<M>>
+class ABSL_LOCKABLE tracked {
+ public:
+  using native_type = M;
+
+  explicit tracked(const char* name = nullptr, const char* file = LOCKDEP_HERE_FILE,
+                   unsigned line = LOCKDEP_HERE_LINE, unsigned column = LOCKDEP_HERE_COLUMN)
+      : map_(name, Traits::wait, wait_type::none, check::full, file, line, column) {}
+  explicit tracked(lock_class_key& key) : map_(key, Traits::wait) {}
+  tracked(const tracked&) = delete;
+  tracked& operator=(const tracked&) = delete;
+
+  LOCKDEP_ALWAYS_INLINE void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    internal::acquire(map_, kExclusive, nullptr);
+    Traits::lock(m_);
+  }
+  // Nesting annotation: lock a second lock of this class at `subclass`.
+  LOCKDEP_ALWAYS_INLINE void lock_nested(unsigned subclass) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    internal::acquire(map_, internal::make_flags(read_mode::exclusive, false, static_cast<int>(subclass)),
+                      nullptr);
+    Traits::lock(m_);
+  }
+  // Many locks of this class under one held outer lock, in any order.
+  template <class Outer>
+  LOCKDEP_ALWAYS_INLINE void lock_nest_lock(Outer& outer) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    internal::acquire(map_, kExclusive, &outer.lockdep_map());
+    Traits::lock(m_);
+  }
+  LOCKDEP_ALWAYS_INLINE bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
+    if (!Traits::try_lock(m_)) return false;
+    internal::acquire(map_, kExclusive | internal::k_trylock, nullptr);
+    return true;
+  }
+  LOCKDEP_ALWAYS_INLINE void unlock() ABSL_UNLOCK_FUNCTION() {
+    if (internal::release(map_)) Traits::unlock(m_);
+  }
+
+  // Timed acquisitions can block, so they are validated like lock().
+  template <class Rep, class Period>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
+    requires internal::has_timed<M>
+  {
+    internal::acquire(map_, kExclusive, nullptr);
+    if (m_.try_lock_for(d)) return true;
+    internal::acquire_failed(map_);
+    return false;
+  }
+  template <class Clock, class Duration>
+  bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t)
+      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
+    requires internal::has_timed<M>
+  {
+    internal::acquire(map_, kExclusive, nullptr);
+    if (m_.try_lock_until(t)) return true;
+    internal::acquire_failed(map_);
+    return false;
+  }
+
+  LOCKDEP_ALWAYS_INLINE void lock_shared() ABSL_SHARED_LOCK_FUNCTION()
+    requires internal::has_shared<Traits>
+  {
+    internal::acquire(map_, kShared, nullptr);
+    Traits::lock_shared(m_);
+  }
+  LOCKDEP_ALWAYS_INLINE bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true)
+    requires internal::has_shared<Traits>
+  {
+    if (!Traits::try_lock_shared(m_)) return false;
+    internal::acquire(map_, kShared | internal::k_trylock, nullptr);
+    return true;
+  }
+  LOCKDEP_ALWAYS_INLINE void unlock_shared() ABSL_UNLOCK_FUNCTION()
+    requires internal::has_shared<Traits>
+  {
+    if (internal::release(map_)) Traits::unlock_shared(m_);
+  }
+  template <class Rep, class Period>
+  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) ABSL_SHARED_TRYLOCK_FUNCTION(true)
+    requires internal::has_shared_timed<M>
+  {
+    internal::acquire(map_, kShared, nullptr);
+    if (m_.try_lock_shared_for(d)) return true;
+    internal::acquire_failed(map_);
+    return false;
+  }
+
+  // Thread-safety-analysis helpers: tell the analysis what lockdep checks.
+  void assert_held() const ABSL_ASSERT_EXCLUSIVE_LOCK() { lockdep::assert_held(map_); }
+  void assert_not_held() const { lockdep::assert_not_held(map_); }
+
+  lock_map& lockdep_map() { return map_; }
+  const lock_map& lockdep_map() const { return map_; }
+  M& native() { return m_; }
+
+ private:
+  static constexpr unsigned kExclusive =
+      static_cast<unsigned>(read_mode::exclusive) |
+      (internal::traits_recursive<Traits>() ? internal::k_recursive_instance : 0u);
+  static constexpr unsigned kShared = [] {
+    if constexpr (requires { Traits::shared_mode; }) return static_cast<unsigned>(Traits::shared_mode);
+    return static_cast<unsigned>(read_mode::shared);
+  }();
+
+  M m_;
+  lock_map map_;
+};
+
+#else  // !LOCKDEP_ENABLED: the plain lock, same size and speed.
+
+template <class M, class Traits = lock_traits<M>>
+class ABSL_LOCKABLE tracked {
+ public:
+  using native_type = M;
+  constexpr explicit tracked(const char* = nullptr) {}
+  explicit tracked(lock_class_key&) {}
+  tracked(const tracked&) = delete;
+  tracked& operator=(const tracked&) = delete;
+  void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { Traits::lock(m_); }
+  void lock_nested(unsigned) ABSL_EXCLUSIVE_LOCK_FUNCTION() { Traits::lock(m_); }
+  template <class Outer>
+  void lock_nest_lock(Outer&) ABSL_EXCLUSIVE_LOCK_FUNCTION() { Traits::lock(m_); }
+  bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) { return Traits::try_lock(m_); }
+  void unlock() ABSL_UNLOCK_FUNCTION() { Traits::unlock(m_); }
+  template <class Rep, class Period>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
+    requires internal::has_timed<M>
+  { return m_.try_lock_for(d); }
+  template <class Clock, class Duration>
+  bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t)
+      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
+    requires internal::has_timed<M>
+  { return m_.try_lock_until(t); }
+  void lock_shared() ABSL_SHARED_LOCK_FUNCTION() requires internal::has_shared<Traits> {
+    Traits::lock_shared(m_);
+  }
+  bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true) requires internal::has_shared<Traits> {
+    return Traits::try_lock_shared(m_);
+  }
+  void unlock_shared() ABSL_UNLOCK_FUNCTION() requires internal::has_shared<Traits> {
+    Traits::unlock_shared(m_);
+  }
+  template <class Rep, class Period>
+  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) ABSL_SHARED_TRYLOCK_FUNCTION(true)
+    requires internal::has_shared_timed<M>
+  { return m_.try_lock_shared_for(d); }
+  void assert_held() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
+  void assert_not_held() const {}
+  M& native() { return m_; }
+
+ private:
+  M m_;
+};
+
+#endif  // LOCKDEP_ENABLED
+
+LOCKDEP_END_NAMESPACE

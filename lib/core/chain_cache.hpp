@@ -1,0 +1,54 @@
+// The validated-chain cache: the set of 64-bit chain keys whose lock
+// sequence has been checked. The warm path is one lock-free probe sequence
+// of acquire loads; inserts and removals happen under the graph lock.
+//
+// Open addressing with linear probing. 0 marks an empty slot, 1 a removed
+// one; keys are remapped away from both. The table never grows: it is sized
+// for max_chains at twice the capacity, and a full cache is a limit report.
+#pragma once
+
+#include <atomic>
+#include "lockdep/config.hpp"
+#include <cstddef>
+#include <cstdint>
+
+LOCKDEP_INTERNAL_BEGIN
+
+class chain_cache {
+ public:
+  static constexpr std::uint64_t k_empty = 0, k_removed = 1;
+
+  // Allocates 2 * max_chains slots (rounded up to a power of two).
+  bool init(std::uint32_t max_chains) noexcept;
+  static std::uint64_t normalize(std::uint64_t key) { return key < 2 ? key + 2 : key; }
+
+  bool contains(std::uint64_t key) const noexcept {
+    key = normalize(key);
+    std::size_t i = static_cast<std::size_t>(key) & mask_;
+    for (;;) {
+      std::uint64_t k = slots_[i].load(std::memory_order_acquire);
+      if (k == key) return true;
+      if (k == k_empty) return false;
+      i = (i + 1) & mask_;
+    }
+  }
+  // Graph lock held. Returns false when the cache is full.
+  bool insert(std::uint64_t key) noexcept;
+  // Graph lock held.
+  void remove(std::uint64_t key) noexcept;
+  void clear() noexcept;
+  // Removed slots lengthen probes; past 3/4 occupancy the owner rebuilds.
+  bool needs_rebuild() const { return used_ > (mask_ + 1) / 4 * 3; }
+  std::uint32_t size() const { return size_; }
+  std::uint32_t capacity() const { return max_; }
+  std::size_t bytes() const { return (mask_ + 1) * sizeof(std::uint64_t); }
+
+ private:
+  std::atomic<std::uint64_t>* slots_ = nullptr;
+  std::size_t mask_ = 0;
+  std::uint32_t size_ = 0;     // live keys
+  std::uint32_t used_ = 0;     // live + removed slots (probe lengths)
+  std::uint32_t max_ = 0;
+};
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,297 @@
+// The checks run on a chain-cache miss (validate_chain) and when a class
+// gains a usage bit (mark_usage). Graph lock held throughout.
+//
+// Ordering (kernel-lockdep.md §3.5-3.7): recursion on one class, then for
+// each held lock down to the first non-trylock: a strong cycle through the
+// new edge (circular), an irq-safe class reaching an irq-unsafe one through
+// it (safe -> unsafe), and the edge is recorded - also after a report, so
+// the program runs on at full speed and the same problem is not re-checked.
+//
+// IRQ rules with readers, as one strong-path condition: an irq-safe class X
+// and an irq-unsafe class Y deadlock when a strong path X -> ... -> Y exists
+// where a read-only "used in irq" X needs the path to leave X exclusively
+// (the irq's recursive read waits only for a writer), and a read-only
+// "enabled" Y needs the path to enter Y non-recursively.
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+constexpr unsigned k_trace_skip = 3;
+
+std::uint32_t capture_once(std::uint32_t& trace) {
+  if (!trace && core().stacktraces.load(std::memory_order_relaxed)) {
+    thread_state* ts = current_thread_state_if_any();
+    trace = core().traces.capture(k_trace_skip, ts ? ts->entry_ip : 0);
+  }
+  return trace;
+}
+
+std::uint64_t sig(report_kind k, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
+  std::uint64_t h = chain_mix(static_cast<std::uint64_t>(k) + 1, static_cast<std::uint32_t>(a));
+  h = chain_mix(h, static_cast<std::uint32_t>(b));
+  return chain_mix(h, static_cast<std::uint32_t>(c));
+}
+
+// Does class c, reached with search flag f, carry usage for `state` that
+// makes it the irq end we look for? `want_enabled` selects the bit family.
+// Read-only usage needs an unrestricted path end (f == false).
+int irq_match_bit(const lock_class& c, bool f, unsigned state, bool want_enabled) {
+  const unsigned base = state * 4 + (want_enabled ? k_dir_bit : 0);
+  const std::uint32_t u = c.usage.load(std::memory_order_relaxed);
+  if (u & bit_mask(base)) return static_cast<int>(base);
+  if (!f && (u & bit_mask(base | k_read_bit))) return static_cast<int>(base | k_read_bit);
+  return -1;
+}
+
+// Copy the last search's path ending at `state` into steps; the root gets
+// `root_trace`, every other step the trace of the edge that reached it.
+// Depths count from the root (0) outwards.
+unsigned fill_path(chain_step* out, unsigned cap, std::uint32_t state, std::uint32_t root_trace, bool* trunc) {
+  core_state& cs = core();
+  std::uint32_t states[k_record_max_chain], edges[k_record_max_chain];
+  unsigned n = cs.g.path_to(state, states, edges, k_record_max_chain);
+  if (n == k_record_max_chain) *trunc = true;
+  if (n > cap) n = cap;
+  for (unsigned i = 0; i < n; ++i) {
+    snapshot_class(cs.g.cls(states[i] >> 1), out[i].cls);
+    out[i].trace = i == 0 ? root_trace : cs.g.dep(edges[i]).trace;
+    out[i].depth = static_cast<std::uint16_t>(i);
+  }
+  return n;
+}
+
+void set_acquire(report_record& r, const held_lock& next, const held_lock* prev) {
+  r.instance = next.instance.load(std::memory_order_relaxed);
+  r.ip = next.acquire_ip;
+  r.read = next.read;
+  if (prev) {
+    r.other_instance = prev->instance.load(std::memory_order_relaxed);
+    r.other_ip = prev->acquire_ip;
+    r.other_read = prev->read;
+  }
+}
+
+void check_wait_context(thread_state& ts, const held_lock& next, unsigned base) {
+  const lock_class& nc = *next.cls.load(std::memory_order_relaxed);
+  if (nc.wait_inner == 0) return;
+  const unsigned next_outer = nc.wait_outer ? nc.wait_outer : nc.wait_inner;
+  const unsigned ctx_level = ts.ctx_type == ctx_process ? 4 : 2;
+  unsigned curr = ctx_level;
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  for (unsigned i = base; i < depth; ++i) {
+    const unsigned inner = ts.held[i].cls.load(std::memory_order_relaxed)->wait_inner;
+    if (inner && inner < curr) curr = inner;
+  }
+  if (next_outer <= curr) return;
+  report_record* r = begin_report(report_kind::invalid_wait_context, sig(report_kind::invalid_wait_context, nc.id, curr, ts.ctx_type));
+  if (!r) return;
+  snapshot_class(nc, r->classes[0]);
+  r->nr_classes = 1;
+  set_acquire(*r, next, nullptr);
+  r->ctx_outer = static_cast<std::uint8_t>(ctx_level);
+  r->ctx_inner = static_cast<std::uint8_t>(curr);
+  finish_report(*r, ts);
+}
+
+// Returns true if reported (then no dependencies are added, as in the kernel).
+bool check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
+  const lock_class* nc = next.cls.load(std::memory_order_relaxed);
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  for (unsigned i = base; i < depth; ++i) {
+    const held_lock& prev = ts.held[i];
+    if (prev.cls.load(std::memory_order_relaxed) != nc) continue;
+    if (next.read == 2 && prev.read) continue;  // recursive read on a read
+    if (next.nest_lock) continue;              // serialised by the nest lock
+    report_record* r = begin_report(report_kind::recursive_locking, sig(report_kind::recursive_locking, nc->id, next.read, prev.read));
+    if (r) {
+      snapshot_class(*nc, r->classes[0]);
+      snapshot_class(*nc, r->classes[1]);
+      r->nr_classes = 2;
+      set_acquire(*r, next, &prev);
+      finish_report(*r, ts);
+    }
+    return true;
+  }
+  return false;
+}
+
+void report_circular(thread_state& ts, const held_lock& prev, const held_lock& next, std::uint32_t end,
+                     std::uint32_t& trace) {
+  const lock_class* pc = prev.cls.load(std::memory_order_relaxed);
+  const lock_class* nc = next.cls.load(std::memory_order_relaxed);
+  report_record* r = begin_report(report_kind::circular_dependency, sig(report_kind::circular_dependency, nc->id, pc->id));
+  if (!r) return;
+  snapshot_class(*nc, r->classes[0]);
+  snapshot_class(*pc, r->classes[1]);
+  r->nr_classes = 2;
+  set_acquire(*r, next, &prev);
+  // The search ran next -> ... -> prev. Entries print from prev (#N, with the
+  // trace of the edge into it) down to next (#0, with the trace just taken).
+  chain_step tmp[k_record_max_chain];
+  unsigned n = fill_path(tmp, k_record_max_chain, end, capture_once(trace), &r->truncated);
+  for (unsigned i = 0; i < n; ++i) {
+    r->chain[i] = tmp[n - 1 - i];
+    r->chain[i].depth = static_cast<std::uint16_t>(n - 1 - i);
+    // steps after the root carry the trace of the edge into them; the root
+    // (next) carries the current trace: already so.
+  }
+  r->nr_chain = n;
+  finish_report(*r, ts);
+}
+
+// safe -> unsafe through the new edge prev -> next. Returns true if reported.
+bool check_irq_usage(thread_state& ts, const held_lock& prev, const held_lock& next, std::uint32_t& trace) {
+  core_state& cs = core();
+  const lock_class* pc = prev.cls.load(std::memory_order_relaxed);
+  const lock_class* nc = next.cls.load(std::memory_order_relaxed);
+  for (unsigned state = 0; state < k_irq_states; ++state) {
+    int safe_bit = -1;
+    auto back = cs.g.backward(pc->id, prev.read != 0, [&](const lock_class& c, bool f) {
+      safe_bit = irq_match_bit(c, f, state, false);
+      return safe_bit >= 0;
+    });
+    if (!back.found) continue;
+    // Save the backward path before the forward search reuses the scratch.
+    chain_step back_steps[k_record_max_chain];
+    bool trunc = false;
+    unsigned nb = fill_path(back_steps, k_record_max_chain, back.state, 0, &trunc);
+    int unsafe_bit = -1;
+    auto fwd = cs.g.forward(nc->id, next.read == 2, [&](const lock_class& c, bool f) {
+      unsafe_bit = irq_match_bit(c, f, state, true);
+      return unsafe_bit >= 0;
+    });
+    if (!fwd.found) continue;
+    const lock_class& safe = cs.g.cls(back.state >> 1);
+    const lock_class& unsafe = cs.g.cls(fwd.state >> 1);
+    report_record* r = begin_report(report_kind::irq_safe_to_unsafe,
+                                    sig(report_kind::irq_safe_to_unsafe, safe.id, unsafe.id, state));
+    if (!r) return true;
+    snapshot_class(*nc, r->classes[0]);
+    snapshot_class(*pc, r->classes[1]);
+    snapshot_class(safe, r->classes[2]);
+    snapshot_class(unsafe, r->classes[3]);
+    r->nr_classes = 4;
+    set_acquire(*r, next, &prev);
+    r->old_bit = static_cast<std::uint8_t>(safe_bit);
+    r->new_bit = static_cast<std::uint8_t>(unsafe_bit);
+    for (unsigned i = 0; i < nb; ++i) r->chain[i] = back_steps[i];
+    r->nr_chain = nb;
+    r->nr_chain2 = fill_path(r->chain2, k_record_max_chain, fwd.state, capture_once(trace), &r->truncated);
+    r->truncated |= trunc;
+    finish_report(*r, ts);
+    return true;
+  }
+  return false;
+}
+
+void check_prev_add(thread_state& ts, const held_lock& prev, const held_lock& next, unsigned distance,
+                    std::uint32_t& trace) {
+  core_state& cs = core();
+  const lock_class* pc = prev.cls.load(std::memory_order_relaxed);
+  const lock_class* nc = next.cls.load(std::memory_order_relaxed);
+  const std::uint8_t bit = dep_bit(prev.read, next.read);
+  if (std::uint32_t e = cs.g.find_edge(pc->id, nc->id); e && (cs.g.dep(e).dep & bit)) {
+    cs.g.dep(e).direct |= distance == 1;
+    return;  // this exact dependency was validated when first recorded
+  }
+  auto cycle = cs.g.forward(nc->id, next.read == 2, [&](const lock_class& c, bool only_xr) {
+    return c.id == pc->id && (prev.read == 0 || !only_xr);
+  });
+  if (cycle.found)
+    report_circular(ts, prev, next, cycle.state, trace);
+  else
+    check_irq_usage(ts, prev, next, trace);
+  if (!cs.g.add_edge(pc->id, nc->id, bit, distance == 1, capture_once(trace)))
+    limit_reached(&ts, "BUG: MAX_LOCKDEP_ENTRIES too low!", "max_dependencies");
+}
+
+// One usage bit newly set on class c. Checks single-lock consistency, then
+// searches the graph in the direction the bit can conflict.
+void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std::uint32_t& trace) {
+  const std::uint32_t before = c.usage.load(std::memory_order_relaxed);
+  if (before & bit_mask(bit)) return;
+  c.usage.store(before | bit_mask(bit), std::memory_order_relaxed);
+  c.usage_trace[bit] = capture_once(trace);
+  if (!is_irq_bit(bit) || !c.validate) return;
+  if (std::uint32_t conflict = conflicting_bits(bit) & before) {
+    const unsigned old = static_cast<unsigned>(__builtin_ctz(conflict));
+    report_record* r = begin_report(report_kind::inconsistent_lock_state,
+                                    sig(report_kind::inconsistent_lock_state, c.id, bit, old));
+    if (r) {
+      snapshot_class(c, r->classes[0]);
+      r->nr_classes = 1;
+      set_acquire(*r, hl, nullptr);
+      r->old_bit = static_cast<std::uint8_t>(old);
+      r->new_bit = static_cast<std::uint8_t>(bit);
+      finish_report(*r, ts);
+    }
+    return;
+  }
+  core_state& cs = core();
+  const unsigned state = state_of(bit);
+  const bool enabled = is_enabled_bit(bit);
+  int other_bit = -1;
+  auto match = [&](const lock_class& o, bool f) {
+    if (o.id == c.id) return false;
+    other_bit = irq_match_bit(o, f, state, !enabled);
+    return other_bit >= 0;
+  };
+  // A new ENABLED bit looks back for irq-safe classes that reach c; a new
+  // USED_IN bit looks ahead for irq-unsafe classes c reaches.
+  auto end = enabled ? cs.g.backward(c.id, is_read_bit(bit), match) : cs.g.forward(c.id, is_read_bit(bit), match);
+  if (!end.found) return;
+  const lock_class& other = cs.g.cls(end.state >> 1);
+  report_record* r = begin_report(report_kind::irq_lock_inversion,
+                                  sig(report_kind::irq_lock_inversion, c.id, other.id, bit));
+  if (!r) return;
+  snapshot_class(c, r->classes[0]);
+  snapshot_class(other, r->classes[1]);
+  r->nr_classes = 2;
+  set_acquire(*r, hl, nullptr);
+  r->new_bit = static_cast<std::uint8_t>(bit);
+  r->old_bit = static_cast<std::uint8_t>(other_bit);
+  r->forwards = !enabled;
+  r->nr_chain = fill_path(r->chain, k_record_max_chain, end.state, capture_once(trace), &r->truncated);
+  finish_report(*r, ts);
+}
+
+}  // namespace
+
+unsigned context_base(const thread_state& ts) noexcept {
+  unsigned d = ts.depth.load(std::memory_order_relaxed);
+  while (d > 0 && ts.held[d - 1].ctx_id == ts.ctx_id) --d;
+  return d;
+}
+
+void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, std::uint32_t& trace) noexcept {
+  core_state& cs = core();
+  if (cs.chains.contains(chain_key)) return;
+  const unsigned base = context_base(ts);
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  check_wait_context(ts, next, base);
+  if (!check_deadlock(ts, next, base)) {
+    const lock_class* nc = next.cls.load(std::memory_order_relaxed);
+    for (unsigned i = depth; i-- > base;) {
+      const held_lock& prev = ts.held[i];
+      if (!prev.check) continue;
+      if (prev.cls.load(std::memory_order_relaxed) != nc) check_prev_add(ts, prev, next, depth - i, trace);
+      if (!prev.trylock) break;
+    }
+  }
+  if (!add_chain(chain_key, ts, base, next, ts.ctx_type))
+    limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAINS too low!", "max_chains");
+}
+
+void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32_t& trace) noexcept {
+  lock_class& c = *hl.cls.load(std::memory_order_relaxed);
+  std::uint32_t missing = need & ~c.usage.load(std::memory_order_relaxed);
+  // INITIAL USE first so a conflicting irq bit's report shows it.
+  for (unsigned bit : {static_cast<unsigned>(used), static_cast<unsigned>(used_read)})
+    if (missing & bit_mask(bit)) mark_lock(ts, hl, c, bit, trace);
+  for (unsigned bit = 0; bit < used; ++bit)
+    if (missing & bit_mask(bit)) mark_lock(ts, hl, c, bit, trace);
+}
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,307 @@
+// Keys and classes: interning construction sites and names into keys,
+// dynamic key registration, class registration, validated-chain records.
+#include <cstring>
+#include <deque>
+#include <string>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+// Site and name keys are interned for the life of the process (a site is
+// code, it does not go away). Lookups by file pointer first, then by
+// content, since one header's __FILE__ has one address per translation unit.
+struct key_interner {
+  spin_mutex lock;
+  absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned>, lock_class_key*> by_ptr;
+  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned>, lock_class_key*> by_site;
+  absl::flat_hash_map<std::string, lock_class_key*> by_name;
+  std::deque<lock_class_key> storage;  // stable addresses
+  std::deque<std::string> names;       // interned name copies
+};
+
+key_interner& interner() {
+  static auto* k = new key_interner();  // never destroyed: locks outlive statics
+  return *k;
+}
+
+bool in_system_header(const char* file) {
+  if (!file) return false;
+  return std::strncmp(file, "/usr/include/", 13) == 0 || std::strncmp(file, "/usr/lib/", 9) == 0 ||
+         std::strncmp(file, "/usr/local/include/", 19) == 0 || std::strstr(file, "/include/c++/");
+}
+
+lock_class_key* new_key(key_interner& in, const char* name) {
+  lock_class_key& k = in.storage.emplace_back();
+  if (name) key_access::set_name(k, in.names.emplace_back(name).c_str());
+  return &k;
+}
+
+lock_class_key* intern_site(const char* name, const char* file, unsigned line, unsigned col,
+                            bool* unkeyed) {
+  key_interner& in = interner();
+  *unkeyed = false;
+  const bool system = in_system_header(file);
+  if (system && name) {
+    in.lock.lock();
+    auto [it, inserted] = in.by_name.try_emplace(name, nullptr);
+    if (inserted) it->second = new_key(in, name);
+    lock_class_key* k = it->second;
+    in.lock.unlock();
+    return k;
+  }
+  *unkeyed = system;
+  in.lock.lock();
+  auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col);
+  if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) {
+    lock_class_key* k = it->second;
+    in.lock.unlock();
+    return k;
+  }
+  auto [it, inserted] = in.by_site.try_emplace(std::make_tuple(std::string(file ? file : "?"), line, col),
+                                               nullptr);
+  if (inserted) {
+    it->second = new_key(in, name);
+    key_access::set_site(*it->second, file, line, col);
+  }
+  lock_class_key* k = it->second;
+  in.by_ptr.emplace(ptr_key, k);
+  in.lock.unlock();
+  return k;
+}
+
+}  // namespace
+
+// ---- classes ------------------------------------------------------------------------
+
+lock_class* register_class(lock_class_key& key, unsigned subclass, std::uint8_t inner, std::uint8_t outer,
+                           bool validate) noexcept {
+  auto* slot = &key_access::classes(key)[subclass];
+  if (lock_class* c = slot->load(std::memory_order_acquire)) return c;
+  core_state& cs = core();
+  lock_class* c = cs.g.alloc_class();
+  if (!c) return nullptr;
+  c->key = &key;
+  c->subclass = static_cast<std::uint8_t>(subclass);
+  c->wait_inner = inner;
+  c->wait_outer = outer;
+  c->validate = validate;
+  slot->store(c, std::memory_order_release);
+  return c;
+}
+
+namespace {
+bool same_label(const lock_class& a, const lock_class& b) {
+  const lock_class_key* ka = a.key;
+  const lock_class_key* kb = b.key;
+  if (!ka || !kb) return false;
+  if (ka->name() || kb->name()) return ka->name() && kb->name() && std::strcmp(ka->name(), kb->name()) == 0;
+  const char* fa = key_access::site_file(*ka);
+  const char* fb = key_access::site_file(*kb);
+  if (!fa || !fb) return false;
+  const char* ba = std::strrchr(fa, '/');
+  const char* bb = std::strrchr(fb, '/');
+  return key_access::site_line(*ka) == key_access::site_line(*kb) &&
+         std::strcmp(ba ? ba + 1 : fa, bb ? bb + 1 : fb) == 0;
+}
+}  // namespace
+
+void snapshot_class(const lock_class& c, class_snapshot& out) noexcept {
+  core_state& cs = core();
+  out = class_snapshot{};
+  out.key = c.key;
+  out.id = c.id;
+  out.usage = c.usage.load(std::memory_order_relaxed);
+  out.subclass = c.subclass;
+  out.wait_inner = c.wait_inner;
+  out.wait_outer = c.wait_outer;
+  out.validate = c.validate;
+  for (unsigned b = 0; b < usage_bits; ++b) out.usage_trace[b] = c.usage_trace[b];
+  if (c.key) {
+    out.name = c.key->name();
+    out.site_file = key_access::site_file(*c.key);
+    out.site_line = key_access::site_line(*c.key);
+  }
+  // name#N: N-th class (by age) carrying this label, subclasses of one key
+  // sharing their key's number, as in the kernel.
+  std::uint16_t version = 1;
+  const lock_class_key* seen_keys[64];
+  unsigned nseen = 0;
+  for (std::uint32_t id = 1; id < c.id && id < cs.g.classes_high_water(); ++id) {
+    const lock_class& o = cs.g.cls(id);
+    if (!o.in_use || o.key == c.key || !same_label(o, c)) continue;
+    bool dup = false;
+    for (unsigned i = 0; i < nseen; ++i) dup |= seen_keys[i] == o.key;
+    if (dup) continue;
+    if (nseen < 64) seen_keys[nseen++] = o.key;
+    ++version;
+  }
+  out.name_version = version;
+}
+
+// ---- chains --------------------------------------------------------------------------
+
+namespace {
+void rebuild_chain_table(core_state& cs) {
+  cs.chains.clear();
+  for (std::uint32_t i = 0; i < cs.nr_chain_recs; ++i)
+    if (cs.chain_recs[i].live) cs.chains.insert(cs.chain_recs[i].key);
+}
+
+// Squeeze dead chain records and their hlocks out of the pools.
+void compact_chains(core_state& cs) {
+  std::uint32_t out = 0, hl = 0;
+  for (std::uint32_t i = 0; i < cs.nr_chain_recs; ++i) {
+    chain_record r = cs.chain_recs[i];
+    if (!r.live) continue;
+    std::memmove(cs.chain_hlocks + hl, cs.chain_hlocks + r.base, r.depth * sizeof(std::uint32_t));
+    r.base = hl;
+    hl += r.depth;
+    cs.chain_recs[out++] = r;
+  }
+  cs.nr_chain_recs = out;
+  cs.hlocks_used = hl;
+}
+}  // namespace
+
+bool add_chain(std::uint64_t key, const thread_state& ts, unsigned ctx_base, const held_lock& next,
+               std::uint8_t irq_context) noexcept {
+  core_state& cs = core();
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  const unsigned n = depth - ctx_base + 1;
+  if (cs.nr_chain_recs >= cs.limits.max_chains || cs.hlocks_used + n > cs.limits.max_chain_hlocks)
+    compact_chains(cs);
+  if (cs.nr_chain_recs >= cs.limits.max_chains || cs.hlocks_used + n > cs.limits.max_chain_hlocks ||
+      !cs.chains.insert(key))
+    return false;
+  chain_record& r = cs.chain_recs[cs.nr_chain_recs++];
+  r.key = key;
+  r.base = cs.hlocks_used;
+  r.depth = static_cast<std::uint16_t>(n);
+  r.irq_context = irq_context;
+  r.live = true;
+  for (unsigned i = ctx_base; i < depth; ++i)
+    cs.chain_hlocks[cs.hlocks_used++] =
+        hlock_id(ts.held[i].cls.load(std::memory_order_relaxed), ts.held[i].read);
+  cs.chain_hlocks[cs.hlocks_used++] = hlock_id(next.cls.load(std::memory_order_relaxed), next.read);
+  return true;
+}
+
+void drop_chains_with(std::uint32_t id) noexcept {
+  core_state& cs = core();
+  for (std::uint32_t i = 0; i < cs.nr_chain_recs; ++i) {
+    chain_record& r = cs.chain_recs[i];
+    if (!r.live) continue;
+    for (unsigned j = 0; j < r.depth; ++j) {
+      if ((cs.chain_hlocks[r.base + j] & 0xffffff) == id) {
+        r.live = false;
+        cs.chains.remove(r.key);
+        break;
+      }
+    }
+  }
+  if (cs.chains.needs_rebuild()) rebuild_chain_table(cs);
+}
+
+void reset_graph() noexcept {
+  core_state& cs = core();
+  for (std::uint32_t id = 1; id < cs.g.classes_high_water(); ++id) {
+    lock_class& c = cs.g.cls(id);
+    if (!c.in_use) continue;
+    if (c.key) key_access::classes(*c.key)[c.subclass].store(nullptr, std::memory_order_release);
+    cs.g.free_class(c);
+  }
+  cs.nr_chain_recs = 0;
+  cs.hlocks_used = 0;
+  cs.chains.clear();
+}
+
+// ---- keys -------------------------------------------------------------------------------
+
+namespace {
+// Is any class of `key` on some thread's held stack?
+bool key_held(lock_class_key& key) {
+  bool held = false;
+  for_each_thread([&](thread_state& t) {
+    const unsigned d = t.depth.load(std::memory_order_relaxed);
+    for (unsigned i = 0; i < d && i < k_max_held_capacity; ++i) {
+      lock_class* c = t.held[i].cls.load(std::memory_order_relaxed);
+      if (c && c->key == &key) held = true;
+    }
+  });
+  return held;
+}
+}  // namespace
+
+LOCKDEP_INTERNAL_END
+
+LOCKDEP_BEGIN_NAMESPACE
+using namespace internal;
+
+void register_key(lock_class_key& key) {
+  key_access::state(key).store(key_registered, std::memory_order_release);
+}
+
+bool unregister_key(lock_class_key& key) {
+  thread_state* ts = current_thread_state();
+  if (key_held(key)) {
+    misuse_report(ts, report_kind::bad_lock_usage,
+                  "unregistering a lock class key whose lock is held; refused", nullptr);
+    return false;
+  }
+  {
+    cold_section cs(ts);
+    core_state& c = core();
+    for (unsigned s = 0; s < 8; ++s) {
+      lock_class* cls = key_access::classes(key)[s].exchange(nullptr, std::memory_order_acq_rel);
+      if (!cls) continue;
+      drop_chains_with(cls->id);
+      c.g.free_class(*cls);
+    }
+    key_access::state(key).store(key_unregistered, std::memory_order_release);
+  }
+  return true;
+}
+
+lock_map::lock_map(const char* name, wait_type inner, wait_type outer, check c, const char* file,
+                   unsigned line, unsigned column) {
+  bool unkeyed = false;
+  lock_class_key* key = intern_site(name, file, line, column, &unkeyed);
+  map_access::init(*this, key, inner, outer, c);
+  if (unkeyed) {
+    misuse_report(current_thread_state(), report_kind::bad_lock_usage,
+                  "lock constructed inside a system header (e.g. std::make_unique, emplace) with neither "
+                  "a name nor a key: all such locks share one class. Pass a name "
+                  "(lockdep::mutex m{\"name\"}) or a key (LOCKDEP_CLASS(\"name\"))",
+                  this);
+  }
+}
+
+lock_map::lock_map(lock_class_key& key, wait_type inner, wait_type outer, check c) {
+  map_access::init(*this, &key, inner, outer, c);
+}
+
+lock_map::~lock_map() {
+  if (alive_ != k_map_alive) {
+    misuse_report(current_thread_state(), report_kind::bad_lock_usage, "destroying a lock that was already destroyed",
+                  this);
+    return;
+  }
+  alive_ = k_map_dead;
+  thread_state* ts = current_thread_state_if_any();
+  if (!ts || ts->depth.load(std::memory_order_relaxed) == 0) return;
+  const unsigned d = ts->depth.load(std::memory_order_relaxed);
+  for (unsigned i = 0; i < d; ++i) {
+    if (ts->held[i].instance.load(std::memory_order_relaxed) == this) {
+      misuse_report(ts, report_kind::held_lock_freed, "is freeing memory", this);
+      forget_held_instance(*ts, *this);
+      return;
+    }
+  }
+}
+
+LOCKDEP_END_NAMESPACE

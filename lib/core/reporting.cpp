@@ -1,0 +1,183 @@
+// Building report records and handing them to the report layer.
+//
+// Records are built in a small ring under the graph lock (no allocation, so
+// this works in a signal handler), deduplicated by a signature of (kind,
+// classes, irq state), and delivered in order by whichever thread next leaves
+// a cold section outside a signal handler. A full ring counts the report as
+// dropped and says so with the next delivered one: nothing vanishes silently.
+#include <cstring>
+
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+constexpr unsigned k_ring = 8;
+constexpr unsigned k_sig_slots = 8192;
+
+enum slot_state : std::uint8_t { slot_free, slot_building, slot_ready, slot_delivering };
+
+struct ring_slot {
+  report_record rec;
+  std::uint64_t seq = 0;
+  slot_state state = slot_free;
+};
+
+ring_slot g_ring[k_ring];
+std::uint64_t g_next_seq = 1;
+std::uint64_t g_signatures[k_sig_slots];
+std::uint32_t g_nr_signatures = 0;
+std::atomic<deliver_hook> g_deliver{nullptr};
+std::atomic<unsigned> g_pending{0};
+spin_mutex g_deliver_lock;
+
+// Returns false if the signature was seen before.
+bool remember(std::uint64_t s) {
+  s |= 1;
+  std::uint32_t i = static_cast<std::uint32_t>(s) & (k_sig_slots - 1);
+  for (std::uint32_t probes = 0; probes < k_sig_slots; ++probes, i = (i + 1) & (k_sig_slots - 1)) {
+    if (g_signatures[i] == s) return false;
+    if (g_signatures[i] == 0) {
+      // Keep the table at most 3/4 full; past that, stop deduplicating
+      // rather than lose a report.
+      if (g_nr_signatures < k_sig_slots / 4 * 3) {
+        g_signatures[i] = s;
+        ++g_nr_signatures;
+      }
+      return true;
+    }
+  }
+  return true;
+}
+
+void snapshot_key(const lock_class_key* key, class_snapshot& out) {
+  out = class_snapshot{};
+  out.key = key;
+  if (!key) return;
+  out.name = key->name();
+  out.site_file = key_access::site_file(*key);
+  out.site_line = key_access::site_line(*key);
+}
+
+}  // namespace
+
+void set_deliver_hook(deliver_hook h) noexcept { g_deliver.store(h, std::memory_order_release); }
+
+const std::uintptr_t* trace_frames(std::uint32_t id, unsigned* n) noexcept { return core().traces.get(id, n); }
+
+report_record* begin_report(report_kind kind, std::uint64_t signature) noexcept {
+  core_state& cs = core();
+  if (!remember(signature)) {
+    ++cs.suppressed;
+    return nullptr;
+  }
+  for (ring_slot& s : g_ring) {
+    if (s.state != slot_free) continue;
+    s.state = slot_building;
+    s.seq = g_next_seq++;
+    s.rec = report_record{};
+    s.rec.kind = kind;
+    return &s.rec;
+  }
+  ++cs.dropped;
+  return nullptr;
+}
+
+void snapshot_held(const held_lock& h, held_snapshot& out) noexcept {
+  out = held_snapshot{};
+  lock_class* c = h.cls.load(std::memory_order_relaxed);
+  if (c) snapshot_class(*c, out.cls);
+  out.instance = h.instance.load(std::memory_order_relaxed);
+  out.ip = h.acquire_ip;
+  out.read = h.read;
+  out.trylock = h.trylock;
+}
+
+void finish_report(report_record& r, thread_state& ts) noexcept {
+  core_state& cs = core();
+  r.tid = ts.tid;
+  thread_name(ts, r.thread_name);
+  r.hardirq_depth = ts.hardirq_depth;
+  r.softirq_depth = ts.softirq_depth;
+  r.hardirqs_on = ts.hardirqs_on;
+  r.softirqs_on = ts.bh_disable == 0 && ts.softirq_depth == 0;
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  r.total_held = depth;
+  r.nr_held = depth < k_record_max_held ? depth : k_record_max_held;
+  for (unsigned i = 0; i < r.nr_held; ++i) snapshot_held(ts.held[i], r.held[i]);
+  if (cs.stacktraces.load(std::memory_order_relaxed)) r.backtrace = cs.traces.capture(2, ts.entry_ip);
+  auto* slot = reinterpret_cast<ring_slot*>(reinterpret_cast<char*>(&r) - offsetof(ring_slot, rec));
+  slot->state = slot_ready;
+  g_pending.fetch_add(1, std::memory_order_release);
+}
+
+void deliver_pending() noexcept {
+  // Without a report layer yet (a lock used by an early static
+  // initialiser), records wait in the ring until it installs its hook.
+  while (g_pending.load(std::memory_order_acquire) > 0 && g_deliver.load(std::memory_order_acquire)) {
+    if (!g_deliver_lock.try_lock()) return;  // the deliverer in charge loops until empty
+    for (;;) {
+      ring_slot* next = nullptr;
+      std::uint64_t dropped = 0;
+      {
+        cold_section section(nullptr);  // graph lock only; no delivery recursion (ts null is handled)
+        for (ring_slot& s : g_ring)
+          if (s.state == slot_ready && (!next || s.seq < next->seq)) next = &s;
+        if (next) next->state = slot_delivering;
+        dropped = core().dropped;
+      }
+      if (!next) break;
+      if (dropped) next->rec.value2 = static_cast<long>(dropped);
+      thread_state* ts = current_thread_state_if_any();
+      if (ts) ++ts->recursion;
+      if (deliver_hook h = g_deliver.load(std::memory_order_acquire)) h(next->rec);
+      if (ts) --ts->recursion;
+      {
+        cold_section section(nullptr);
+        next->state = slot_free;
+      }
+      g_pending.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    g_deliver_lock.unlock();
+  }
+}
+
+void misuse_report(thread_state* ts, report_kind kind, const char* message, const lock_map* m,
+                   long value) noexcept {
+  if (!ts || ts->recursion) return;
+  cold_section section(ts);
+  lock_class* c = nullptr;
+  if (m && m->key() && map_access::alive(*m) != 0) c = key_access::classes(*m->key())[m->subclass()].load();
+  const std::uint64_t s = chain_mix(chain_mix(static_cast<std::uint64_t>(kind) + 101, c ? c->id : 0),
+                                    static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(message))) ^
+                          (kind == report_kind::locks_held_at_exit ? static_cast<std::uint64_t>(ts->tid) << 20 : 0);
+  report_record* r = begin_report(kind, s);
+  if (!r) return;
+  if (c)
+    snapshot_class(*c, r->classes[0]);
+  else if (m)
+    snapshot_key(m->key(), r->classes[0]);
+  r->nr_classes = m ? 1 : 0;
+  r->instance = m;
+  r->message = message;
+  r->value = value;
+  finish_report(*r, *ts);
+}
+
+void limit_reached(thread_state* ts, const char* limit, const char* option) noexcept {
+  core_state& cs = core();
+  if (!cs.enabled.exchange(false)) return;
+  report_record* r = begin_report(report_kind::limit_reached, reinterpret_cast<std::uintptr_t>(limit));
+  if (!r) return;
+  r->message = limit;
+  r->message2 = option;
+  if (ts) finish_report(*r, *ts);
+  else {
+    auto* slot = reinterpret_cast<ring_slot*>(reinterpret_cast<char*>(r) - offsetof(ring_slot, rec));
+    slot->state = slot_ready;
+    g_pending.fetch_add(1, std::memory_order_release);
+  }
+}
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,130 @@
+#include "core/thread_state.hpp"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+// The one TLS slot: a pointer, initial-exec so the shared library reaches it
+// without a __tls_get_addr call, and small so dlopen still works.
+thread_local thread_state* tls_state __attribute__((tls_model("initial-exec"))) = nullptr;
+// Set while this thread's state is torn down, so a lock taken by a later
+// pthread-key destructor recreates the state instead of using freed memory.
+thread_local bool tls_torn_down __attribute__((tls_model("initial-exec"))) = false;
+
+spin_mutex threads_lock;
+thread_state* threads_head = nullptr;
+pthread_key_t teardown_key;
+std::atomic<int> key_state{0};  // 0 none, 1 creating, 2 ready
+
+void unlink_thread(thread_state* ts) {
+  lock_thread_list();
+  if (ts->prev) ts->prev->next = ts->next;
+  else threads_head = ts->next;
+  if (ts->next) ts->next->prev = ts->prev;
+  unlock_thread_list();
+}
+
+void teardown(void* p) {
+  auto* ts = static_cast<thread_state*>(p);
+  if (!ts) return;
+  if (ts->depth.load(std::memory_order_relaxed) > 0 && ts->recursion == 0)
+    misuse_report(ts, report_kind::locks_held_at_exit, "still has locks held!", nullptr);
+  deliver_pending();
+  tls_state = nullptr;
+  tls_torn_down = true;
+  unlink_thread(ts);
+  ts->~thread_state();
+  munmap(ts, sizeof(thread_state));
+}
+
+void ensure_key() {
+  int s = key_state.load(std::memory_order_acquire);
+  if (s == 2) return;
+  int expected = 0;
+  if (key_state.compare_exchange_strong(expected, 1)) {
+    pthread_key_create(&teardown_key, teardown);
+    key_state.store(2, std::memory_order_release);
+    return;
+  }
+  while (key_state.load(std::memory_order_acquire) != 2) sched_yield();
+}
+
+}  // namespace
+
+void lock_thread_list() noexcept { threads_lock.lock(); }
+void unlock_thread_list() noexcept { threads_lock.unlock(); }
+thread_state* first_thread() noexcept { return threads_head; }
+
+thread_state* current_thread_state_if_any() noexcept { return tls_state; }
+
+thread_state* current_thread_state() noexcept {
+  if (thread_state* ts = tls_state) return ts;
+  void* mem = mmap(nullptr, sizeof(thread_state), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+  if (mem == MAP_FAILED) return nullptr;
+  auto* ts = new (mem) thread_state();
+  ts->tid = static_cast<pid_t>(syscall(SYS_gettid));
+  ts->max_depth = core_ready() ? core().limits.max_depth : 48;
+  if (ts->max_depth > k_max_held_capacity) ts->max_depth = k_max_held_capacity;
+  ts->chain_key = initial_chain_key(ctx_process);
+  update_usage_needs(*ts);
+  tls_state = ts;
+  lock_thread_list();
+  ts->next = threads_head;
+  if (threads_head) threads_head->prev = ts;
+  threads_head = ts;
+  unlock_thread_list();
+  ensure_key();
+  // After teardown the key's destructor will not run again for this thread
+  // unless we set it; pthread re-runs destructors for re-set keys.
+  pthread_setspecific(teardown_key, ts);
+  return ts;
+}
+
+void update_usage_needs(thread_state& ts) noexcept {
+  const bool softirqs_on = ts.bh_disable == 0 && ts.softirq_depth == 0;
+  for (int trylock = 0; trylock < 2; ++trylock) {
+    for (int read = 0; read < 2; ++read) {
+      std::uint32_t m = bit_mask(read ? used_read : used);
+      if (!trylock) {
+        if (ts.hardirq_depth) m |= bit_mask(read ? used_in_hardirq_read : used_in_hardirq);
+        if (ts.softirq_depth) m |= bit_mask(read ? used_in_softirq_read : used_in_softirq);
+      }
+      if (ts.hardirqs_on) {
+        m |= bit_mask(read ? enabled_hardirq_read : enabled_hardirq);
+        if (softirqs_on) m |= bit_mask(read ? enabled_softirq_read : enabled_softirq);
+      }
+      ts.need[trylock][read] = m;
+    }
+  }
+}
+
+void thread_name(const thread_state& ts, char out[32]) noexcept {
+  out[0] = 0;
+  if (&ts == tls_state) {
+    prctl(PR_GET_NAME, out, 0, 0, 0);
+  } else {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/task/%d/comm", static_cast<int>(ts.tid));
+    if (FILE* f = std::fopen(path, "r")) {
+      if (!std::fgets(out, 32, f)) out[0] = 0;
+      std::fclose(f);
+      if (char* nl = std::strchr(out, '\n')) *nl = 0;
+    }
+  }
+  if (!out[0]) std::snprintf(out, 32, "thread");
+}
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,118 @@
+// Per-thread state: the held-lock stack, the running chain key and the
+// simulated irq state.
+//
+// Only the owning thread writes it. Other threads (show-all-locks,
+// unregister_key's "is it held" scan) read `depth` and the entries' class and
+// instance, so those are relaxed atomics: plain moves on x86, race-free for
+// the sanitizers.
+//
+// The state is allocated lazily with mmap (async-signal-safe, no malloc
+// locks) and reached through one initial-exec TLS pointer, so the warm path
+// costs a single TLS load even in the shared library. A pthread-key
+// destructor tears it down; those run after C++ thread_local destructors,
+// which may still lock.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "core/lock_class.hpp"
+#include "lockdep/lock_map.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+constexpr unsigned k_max_held_capacity = 128;  // hard cap for the max_depth option
+constexpr unsigned k_max_irq_nesting = 32;
+
+enum irq_context_type : std::uint8_t { ctx_process = 0, ctx_softirq = 1, ctx_hardirq = 2 };
+
+struct held_lock {
+  std::atomic<lock_map*> instance{nullptr};
+  std::atomic<lock_class*> cls{nullptr};
+  std::uint64_t prev_chain_key = 0;
+  std::uintptr_t acquire_ip = 0;
+  std::uint32_t ctx_id = 0;       // which entered context this lock belongs to
+  std::uint16_t references = 0;   // extra re-locks of a recursive instance / nest merges
+  std::uint8_t read = 0;          // read_mode
+  std::uint8_t irq_context = 0;   // irq_context_type of the context
+  bool trylock = false;
+  bool check = true;
+  bool hardirqs_off = false;
+  bool nest_merged = false;       // references count same-class locks taken under a nest lock
+  lock_map* nest_lock = nullptr;
+};
+
+// One entered interrupt context (for exit and boundary bookkeeping).
+struct irq_frame {
+  std::uint32_t ctx_id;
+  std::uint64_t saved_chain_key;
+  std::uint8_t type;
+  bool saved_hardirqs_on;
+  bool signal_handler;
+  held_lock saved_slot;  // the slot at `depth` when the context was entered
+};
+
+struct thread_state {
+  // --- warm path ---
+  std::atomic<std::uint32_t> depth{0};
+  std::uint32_t max_depth = 48;
+  std::uint64_t chain_key = 0;
+  std::uint32_t ctx_id = 0;  // current context instance
+  std::uint8_t ctx_type = ctx_process;
+  int recursion = 0;         // >0: inside lockdep (or a sink): track nothing
+  int off = 0;
+  // Return address of the public entry point the thread is in (cold path
+  // only): captured traces start there, hiding lockdep's own frames.
+  std::uintptr_t entry_ip = 0;               // >0: validation_off scope: new acquisitions untracked
+  // usage bits an acquisition needs, by [trylock][read != 0]
+  std::uint32_t need[2][2] = {};
+
+  // --- irq state ---
+  bool hardirqs_on = true;
+  std::uint32_t hardirq_depth = 0;
+  std::uint32_t softirq_depth = 0;
+  std::uint32_t bh_disable = 0;  // nested local_bh_disable count
+  std::uint32_t irq_nesting = 0;
+  std::uint32_t next_ctx_id = 1;
+  std::uint32_t in_signal_handler = 0;
+  irq_frame frames[k_max_irq_nesting];
+
+  // --- identity and bookkeeping ---
+  pid_t tid = 0;
+  thread_state* next = nullptr;  // all-threads list (threads_lock)
+  thread_state* prev = nullptr;
+  std::atomic<lock_map*> waiting_on{nullptr};  // for show_all_locks / hung watchdog
+  std::atomic<std::uint64_t> wait_start_ns{0};
+  held_lock held[k_max_held_capacity];
+  held_lock scratch[k_max_held_capacity];  // replay buffer for out-of-order release
+};
+
+// The calling thread's state, created on first use (nullptr while lockdep is
+// initialising or the thread is past its teardown and allocation failed).
+thread_state* current_thread_state() noexcept;
+// Fast accessor: nullptr if not created yet.
+thread_state* current_thread_state_if_any() noexcept;
+
+// Recompute thread_state::need after an irq state change.
+void update_usage_needs(thread_state& ts) noexcept;
+
+// Visit every live thread's state under the threads lock.
+template <class F>
+void for_each_thread(F&& f);
+void lock_thread_list() noexcept;
+void unlock_thread_list() noexcept;
+thread_state* first_thread() noexcept;
+
+// Thread name (up to 15 chars) of the calling thread, or of `tid` via /proc.
+void thread_name(const thread_state& ts, char out[32]) noexcept;
+
+template <class F>
+void for_each_thread(F&& f) {
+  lock_thread_list();
+  for (thread_state* t = first_thread(); t; t = t->next) f(*t);
+  unlock_thread_list();
+}
+
+LOCKDEP_INTERNAL_END

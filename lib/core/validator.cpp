@@ -1,0 +1,330 @@
+// Acquire and release: the warm path, and the cold path it falls back to.
+//
+// Warm path (everything below until acquire_slow): the held classes'
+// chain was validated before and the class already has the usage bits this
+// acquisition would set. It reads the thread's state, the lock's class
+// pointer and usage word, probes the chain cache, and pushes one entry:
+// no lock, no allocation, no write to shared memory.
+#include <atomic>
+
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+
+inline bool context_matches(const thread_state& ts, const held_lock& h) { return h.ctx_id == ts.ctx_id; }
+
+void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class* cls, unsigned read, bool trylock,
+                std::uintptr_t ip) {
+  hl.instance.store(&m, std::memory_order_relaxed);
+  hl.cls.store(cls, std::memory_order_relaxed);
+  hl.prev_chain_key = ts.chain_key;
+  hl.acquire_ip = ip;
+  hl.ctx_id = ts.ctx_id;
+  hl.references = 0;
+  hl.read = static_cast<std::uint8_t>(read);
+  hl.irq_context = ts.ctx_type;
+  hl.trylock = trylock;
+  hl.check = cls->validate;
+  hl.hardirqs_off = !ts.hardirqs_on;
+  hl.nest_lock = nullptr;
+  hl.nest_merged = false;
+}
+
+}  // namespace
+
+void copy_held(held_lock& to, const held_lock& from) noexcept {
+  to.instance.store(from.instance.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  to.cls.store(from.cls.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  to.prev_chain_key = from.prev_chain_key;
+  to.acquire_ip = from.acquire_ip;
+  to.ctx_id = from.ctx_id;
+  to.references = from.references;
+  to.read = from.read;
+  to.irq_context = from.irq_context;
+  to.trylock = from.trylock;
+  to.check = from.check;
+  to.hardirqs_off = from.hardirqs_off;
+  to.nest_lock = from.nest_lock;
+  to.nest_merged = from.nest_merged;
+}
+
+namespace {
+
+bool bad_map(thread_state* ts, lock_map& m) {
+  if (map_access::alive(m) == k_map_alive) return false;
+  misuse_report(ts, report_kind::bad_lock_usage, "using a lock that was destroyed (or never constructed)", &m);
+  return true;
+}
+
+// Validate and push `hl` (already filled at held[depth]); cold section held.
+void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace) {
+  core_state& cs = core();
+  lock_class* cls = hl.cls.load(std::memory_order_relaxed);
+  if (hl.check && cs.enabled.load(std::memory_order_relaxed)) {
+    const std::uint32_t need = ts.need[hl.trylock][hl.read != 0];
+    if ((cls->usage.load(std::memory_order_relaxed) & need) != need) mark_usage(ts, hl, need, trace);
+    const std::uint64_t key = chain_mix(ts.chain_key, hlock_id(cls, hl.read));
+    if (!hl.trylock && !cs.chains.contains(key)) {
+      ++cs.cold_entries;
+      validate_chain(ts, hl, key, trace);
+    }
+  }
+  ts.chain_key = chain_mix(ts.chain_key, hlock_id(cls, hl.read));
+  ts.depth.store(ts.depth.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+// Remove held[i] and replay the entries above it (cold section held).
+void remove_held(thread_state& ts, unsigned i) {
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  held_lock* saved = ts.scratch;
+  unsigned n = 0;
+  for (unsigned j = i + 1; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
+  ts.chain_key = ts.held[i].prev_chain_key;
+  ts.depth.store(i, std::memory_order_relaxed);
+  std::uint32_t trace = 0;
+  for (unsigned j = 0; j < n; ++j) {
+    held_lock& slot = ts.held[i + j];
+    copy_held(slot, saved[j]);
+    slot.prev_chain_key = ts.chain_key;
+    validate_and_push(ts, slot, trace);
+  }
+}
+
+// Top-down search within the current irq context.
+int find_held(const thread_state& ts, const lock_map& m) {
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    const held_lock& h = ts.held[i];
+    if (!context_matches(ts, h)) break;
+    if (h.instance.load(std::memory_order_relaxed) == &m) return i;
+    if (h.nest_merged) {
+      lock_class* c = h.cls.load(std::memory_order_relaxed);
+      if (c && c->key == m.key()) return i;
+    }
+  }
+  return -1;
+}
+
+LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
+                                   std::uintptr_t ip) {
+  if (!ts) ts = current_thread_state();
+  if (!ts || ts->recursion || ts->off) return;
+  ts->entry_ip = ip;
+  if (bad_map(ts, m)) return;
+  if (flags & k_bad_subclass)
+    misuse_report(ts, report_kind::bad_lock_usage, "BUG: looking up invalid subclass (valid: 0..7); using 7", &m);
+  const unsigned sub = (flags & k_has_subclass) ? (flags >> k_subclass_shift) & 7u : m.subclass();
+  const unsigned read = flags & k_read_mask;
+  const bool trylock = flags & k_trylock;
+  lock_class_key& key = *m.key();
+  if (key_access::state(key).load(std::memory_order_acquire) == key_unregistered) {
+    misuse_report(ts, report_kind::bad_lock_usage, "acquiring a lock whose class key was unregistered", &m);
+    return;
+  }
+  cold_section section(ts);
+  core_state& cs = core();
+  if (!cs.enabled.load(std::memory_order_relaxed)) return;
+  if ((flags & k_recursive_instance)) {
+    int i = find_held(*ts, m);
+    if (i >= 0) {
+      ++ts->held[i].references;
+      return;
+    }
+  }
+  lock_class* cls = register_class(key, sub, static_cast<std::uint8_t>(m.inner()),
+                                   static_cast<std::uint8_t>(m.outer()), map_access::validate(m));
+  if (!cls) {
+    limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", "max_classes");
+    return;
+  }
+  const unsigned depth = ts->depth.load(std::memory_order_relaxed);
+  if (depth >= ts->max_depth) {
+    limit_reached(ts, "BUG: MAX_LOCK_DEPTH too low!", "max_depth");
+    return;
+  }
+  if (nest) {
+    if (find_held(*ts, *nest) < 0) {
+      held_lock& tmp = ts->held[depth];
+      fill_entry(tmp, *ts, m, cls, read, trylock, ip);
+      if (report_record* r = begin_report(report_kind::nested_lock_not_taken, cls->id * 31 + 7)) {
+        snapshot_class(*cls, r->classes[0]);
+        r->nr_classes = 1;
+        r->instance = &m;
+        r->ip = ip;
+        r->read = static_cast<std::uint8_t>(read);
+        r->other_instance = nest;
+        r->message = nest->key() && nest->key()->name() ? nest->key()->name() : "(nest lock)";
+        finish_report(*r, *ts);
+      }
+    } else if (depth > 0) {
+      held_lock& top = ts->held[depth - 1];
+      if (context_matches(*ts, top) && top.cls.load(std::memory_order_relaxed) == cls) {
+        ++top.references;
+        top.nest_merged = true;
+        return;
+      }
+    }
+  }
+  held_lock& hl = ts->held[depth];
+  fill_entry(hl, *ts, m, cls, read, trylock, ip);
+  hl.nest_lock = nest;
+  std::uint32_t trace = 0;
+  validate_and_push(*ts, hl, trace);
+}
+
+LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m, bool report, std::uintptr_t ip) {
+  if (!ts) ts = current_thread_state();
+  if (!ts) return true;
+  if (ts->recursion) return true;
+  ts->entry_ip = ip;
+  if (bad_map(ts, m)) return false;
+  if (!core().enabled.load(std::memory_order_relaxed) || ts->off) {
+    // Validation is off: keep the stack consistent if we can, never refuse.
+    int i = find_held(*ts, m);
+    if (i >= 0) {
+      cold_section section(ts);
+      remove_held(*ts, static_cast<unsigned>(i));
+    }
+    return true;
+  }
+  int i = find_held(*ts, m);
+  if (i < 0) {
+    if (report) misuse_report(ts, report_kind::bad_unlock_balance, "is trying to release lock", &m);
+    return false;
+  }
+  held_lock& h = ts->held[i];
+  if (h.references > 0) {
+    --h.references;
+    if (h.references == 0) h.nest_merged = false;
+    return true;
+  }
+  cold_section section(ts);
+  remove_held(*ts, static_cast<unsigned>(i));
+  return true;
+}
+
+}  // namespace
+
+// ---- warm path -----------------------------------------------------------------------
+
+void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
+  const auto ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  thread_state* ts = current_thread_state_if_any();
+  if (__builtin_expect(!ts || ts->recursion || ts->off || nest || map_access::alive(m) != k_map_alive ||
+                           (flags & (k_recursive_instance | k_bad_subclass)),
+                       0))
+    return acquire_slow(ts, m, flags, nest, ip);
+  const unsigned sub = (flags & k_has_subclass) ? (flags >> k_subclass_shift) & 7u : m.subclass();
+  lock_class* cls = key_access::classes(*m.key())[sub].load(std::memory_order_acquire);
+  const unsigned depth = ts->depth.load(std::memory_order_relaxed);
+  if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip);
+  const unsigned read = flags & k_read_mask;
+  const bool trylock = flags & k_trylock;
+  const std::uint64_t key = chain_mix(ts->chain_key, hlock_id(cls, read));
+  if (cls->validate) {
+    const std::uint32_t need = ts->need[trylock][read != 0];
+    if ((cls->usage.load(std::memory_order_relaxed) & need) != need)
+      return acquire_slow(ts, m, flags, nest, ip);
+    if (!trylock && !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nest, ip);
+  }
+  held_lock& hl = ts->held[depth];
+  fill_entry(hl, *ts, m, cls, read, trylock, ip);
+  ts->chain_key = key;
+  ts->depth.store(depth + 1, std::memory_order_relaxed);
+}
+
+bool release(lock_map& m) noexcept {
+  thread_state* ts = current_thread_state_if_any();
+  if (__builtin_expect(ts && !ts->recursion, 1)) {
+    const unsigned depth = ts->depth.load(std::memory_order_relaxed);
+    if (depth > 0) {
+      held_lock& top = ts->held[depth - 1];
+      if (top.instance.load(std::memory_order_relaxed) == &m && top.references == 0 &&
+          context_matches(*ts, top)) {
+        ts->chain_key = top.prev_chain_key;
+        ts->depth.store(depth - 1, std::memory_order_relaxed);
+        return true;
+      }
+    }
+  }
+  return release_slow(ts, m, true, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
+
+void acquire_failed(lock_map& m) noexcept {
+  thread_state* ts = current_thread_state_if_any();
+  if (!ts || ts->recursion) return;
+  int i = find_held(*ts, m);
+  if (i < 0) return;
+  if (ts->held[i].references > 0) {
+    --ts->held[i].references;
+    return;
+  }
+  cold_section section(ts);
+  remove_held(*ts, static_cast<unsigned>(i));
+}
+
+void might_acquire(lock_map& m, unsigned flags) noexcept {
+  acquire(m, flags, nullptr);
+  thread_state* ts = current_thread_state_if_any();
+  if (ts && !ts->recursion && find_held(*ts, m) >= 0)
+    release_slow(ts, m, false, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
+
+void forget_held_instance(thread_state& ts, const lock_map& m) noexcept {
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  for (unsigned i = depth; i-- > 0;) {
+    if (ts.held[i].instance.load(std::memory_order_relaxed) == &m) {
+      cold_section section(&ts);
+      remove_held(ts, i);
+      return;
+    }
+  }
+}
+
+void drop_context_locks(thread_state& ts) noexcept {
+  cold_section section(&ts);
+  unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  while (depth > 0 && ts.held[depth - 1].ctx_id == ts.ctx_id) {
+    --depth;
+    ts.chain_key = ts.held[depth].prev_chain_key;
+  }
+  ts.depth.store(depth, std::memory_order_relaxed);
+}
+
+void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept {
+  cold_section section(&ts);
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  held_lock* saved = ts.scratch;
+  unsigned n = 0;
+  for (unsigned j = i; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
+  saved[0].cls.store(new_cls, std::memory_order_relaxed);
+  saved[0].check = new_cls->validate;
+  ts.chain_key = ts.held[i].prev_chain_key;
+  ts.depth.store(i, std::memory_order_relaxed);
+  std::uint32_t trace = 0;
+  for (unsigned j = 0; j < n; ++j) {
+    held_lock& slot = ts.held[i + j];
+    copy_held(slot, saved[j]);
+    slot.prev_chain_key = ts.chain_key;
+    validate_and_push(ts, slot, trace);
+  }
+}
+
+int find_held_any_context(const thread_state& ts, const lock_map& m, int read) noexcept {
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    const held_lock& h = ts.held[i];
+    if (read >= 0 && h.read != read) continue;
+    if (h.instance.load(std::memory_order_relaxed) == &m) return i;
+    if (h.nest_merged) {
+      lock_class* c = h.cls.load(std::memory_order_relaxed);
+      if (c && c->key == m.key()) return i;
+    }
+  }
+  return -1;
+}
+
+LOCKDEP_INTERNAL_END

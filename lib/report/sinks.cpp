@@ -1,0 +1,220 @@
+// Delivering reports: options, the stderr/log sink, the user callback,
+// halt_on_error, and the counters.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "core/core.hpp"
+#include "report/format.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+// The runtime's own state. Its mutex is a plain spin_mutex: never
+// instrumented and never reaching pthreads, so the interposer cannot see it.
+struct runtime {
+  spin_mutex lock;
+  options opts;
+  report_callback callback;
+  std::uint64_t delivered = 0;
+  std::uint64_t over_limit = 0;
+};
+
+runtime& rt() {
+  static auto* r = new runtime();  // never destroyed: reports may come during exit
+  return *r;
+}
+
+void write_all(int fd, const std::string& s) {
+  const char* p = s.data();
+  std::size_t left = s.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void print_text(const options& o, const std::string& text) {
+  if (o.log_path.empty()) {
+    write_all(2, text);
+    return;
+  }
+  const std::string path = o.log_path + "." + std::to_string(getpid());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    write_all(2, text);
+    return;
+  }
+  write_all(fd, text);
+  ::close(fd);
+}
+
+void deliver(const report_record& rec) {
+  runtime& r = rt();
+  r.lock.lock();
+  options o = r.opts;
+  report_callback cb = r.callback;
+  const bool over = r.delivered >= static_cast<std::uint64_t>(o.max_reports);
+  if (over) ++r.over_limit;
+  else ++r.delivered;
+  r.lock.unlock();
+  if (over) return;
+  report rep = build_report(rec);
+  rep.text = format_report(rep, rec, o.stacktrace);
+  if (o.print_reports) print_text(o, rep.text);
+  if (cb) cb(rep);
+  if (o.halt_on_error) {
+    write_all(2, "lockdep: halt_on_error=1, aborting\n");
+    std::abort();
+  }
+}
+
+void warn(const std::string& s) { write_all(2, "lockdep: warning: " + s + "\n"); }
+
+bool parse_bool(std::string_view v, bool* out) {
+  if (v == "1" || v == "true" || v == "yes") *out = true;
+  else if (v == "0" || v == "false" || v == "no") *out = false;
+  else return false;
+  return true;
+}
+
+// Options the core reads itself at start-up (table sizes).
+bool is_core_limit(std::string_view k) {
+  return k == "max_classes" || k == "max_dependencies" || k == "max_chains" || k == "max_chain_hlocks" ||
+         k == "max_trace_entries" || k == "max_depth";
+}
+
+bool apply_option(options& o, std::string_view key, std::string_view value) {
+  int n = 0;
+  if (key == "halt_on_error") return parse_bool(value, &o.halt_on_error);
+  if (key == "print_reports") return parse_bool(value, &o.print_reports);
+  if (key == "stacktrace") return parse_bool(value, &o.stacktrace);
+  if (key == "fork_report") return parse_bool(value, &o.report_held_at_fork);
+  if (key == "log_path") {
+    o.log_path = std::string(value);
+    return true;
+  }
+  if (key == "max_reports") {
+    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0) return false;
+    o.max_reports = n;
+    return true;
+  }
+  if (key == "hung_timeout") {
+    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0) return false;
+    o.hung_timeout = n;
+    return true;
+  }
+  if (is_core_limit(key)) {
+    unsigned long v = 0;
+    return absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &v) && v > 0;
+  }
+  return false;
+}
+
+struct init_runtime {
+  init_runtime() {
+    install_capture_hook();
+    set_deliver_hook(&deliver);
+    if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
+    // Reports queued by locks used before this initializer ran.
+    deliver_pending();
+  }
+};
+init_runtime g_init_runtime;
+
+}  // namespace
+
+const int runtime_anchor = 1;
+
+LOCKDEP_INTERNAL_END
+
+LOCKDEP_BEGIN_NAMESPACE
+using namespace internal;
+
+report_callback set_report_callback(report_callback cb) {
+  runtime& r = rt();
+  r.lock.lock();
+  std::swap(r.callback, cb);
+  r.lock.unlock();
+  return cb;
+}
+
+options get_options() {
+  runtime& r = rt();
+  r.lock.lock();
+  options o = r.opts;
+  r.lock.unlock();
+  return o;
+}
+
+void set_options(const options& o) {
+  runtime& r = rt();
+  r.lock.lock();
+  r.opts = o;
+  r.lock.unlock();
+  core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);
+}
+
+bool parse_options(std::string_view text) {
+  options o = get_options();
+  bool ok = true;
+  for (absl::string_view piece :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), absl::ByAnyChar(": ,"), absl::SkipEmpty())) {
+    const std::string_view item(piece.data(), piece.size());
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      warn("malformed option '" + std::string(item) + "' in LOCKDEP_OPTIONS (expected name=value); ignored");
+      ok = false;
+      continue;
+    }
+    const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    options candidate = o;
+    if (!apply_option(candidate, key, value)) {
+      warn("unknown option or bad value '" + std::string(item) + "' in LOCKDEP_OPTIONS; keeping the default");
+      ok = false;
+      continue;
+    }
+    o = candidate;
+  }
+  set_options(o);
+  return ok;
+}
+
+statistics get_statistics() {
+  statistics s;
+  core_state& c = core();
+  {
+    cold_section section(nullptr);
+    s.suppressed = c.suppressed;
+    s.classes = c.g.class_count();
+    s.max_classes = c.limits.max_classes;
+    s.dependencies = c.g.dependency_count();
+    s.max_dependencies = c.limits.max_dependencies;
+    s.chains = c.chains.size();
+    s.max_chains = c.limits.max_chains;
+    s.trace_entries = c.traces.used();
+    s.max_trace_entries = c.traces.capacity();
+    s.cold_path_entries = c.cold_entries;
+    s.graph_bytes = c.g.bytes() + c.chains.bytes() + c.traces.bytes() +
+                    std::uint64_t(c.nr_chain_recs) * sizeof(chain_record) + std::uint64_t(c.hlocks_used) * 4;
+    s.enabled = c.enabled.load(std::memory_order_relaxed);
+  }
+  runtime& r = rt();
+  r.lock.lock();
+  s.reports = r.delivered;
+  s.suppressed += r.over_limit;
+  r.lock.unlock();
+  return s;
+}
+
+void flush_reports() { deliver_pending(); }
+
+LOCKDEP_END_NAMESPACE

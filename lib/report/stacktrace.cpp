@@ -1,0 +1,73 @@
+// Stack capture and symbolization: the only place that knows Boost.Stacktrace.
+//
+// Capture (cold path, maybe in a signal handler) stores raw return
+// addresses with safe_dump_to, which is async-signal-safe. Symbolizing
+// (function, file:line through libbacktrace) happens only when a report is
+// formatted.
+#include <dlfcn.h>
+
+#include <boost/stacktrace.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/trace_store.hpp"
+#include "lockdep/report.hpp"
+#include "report/format.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+unsigned capture(std::uintptr_t* out, unsigned max, unsigned skip) {
+  // safe_dump_to writes native_frame_ptr_t (void*) values, terminated by 0.
+  void* frames[k_max_trace_depth + 1];
+  const std::size_t n = boost::stacktrace::safe_dump_to(skip + 1, frames, sizeof frames);
+  unsigned count = 0;
+  for (std::size_t i = 0; i < n && count < max && frames[i]; ++i)
+    out[count++] = reinterpret_cast<std::uintptr_t>(frames[i]);
+  return count;
+}
+}  // namespace
+
+void install_capture_hook() { set_capture_hook(&capture); }
+
+LOCKDEP_INTERNAL_END
+
+LOCKDEP_BEGIN_NAMESPACE
+
+std::string describe_frame(std::uintptr_t address) {
+  // A return address points after the call: look up the call itself.
+  const std::uintptr_t pc = address > 0 ? address - 1 : address;
+  boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(pc));
+  std::string name = f.name();
+  Dl_info info{};
+  const bool have_dl = dladdr(reinterpret_cast<void*>(pc), &info) != 0;
+  char buf[64];
+  // Every frame line carries "+0x<offset>": from the symbol when the
+  // dynamic symbol table knows it, else from the module's load address.
+  const auto saddr = have_dl ? reinterpret_cast<std::uintptr_t>(info.dli_saddr) : 0;
+  const auto fbase = have_dl ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0;
+  std::string out = name.empty() ? "?" : name;
+  if (saddr && !name.empty()) {
+    std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(address - saddr));
+    out += buf;
+  } else {
+    const char* module = have_dl && info.dli_fname && *info.dli_fname ? info.dli_fname : "?";
+    const char* slash = std::strrchr(module, '/');
+    std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(address - fbase));
+    out += " (";
+    out += slash ? slash + 1 : module;
+    out += buf;
+    out += ')';
+  }
+  const std::string file = name.empty() ? std::string() : f.source_file();
+  if (!file.empty()) {
+    out += ' ';
+    out += file;
+    out += ':';
+    out += std::to_string(f.source_line());
+  }
+  return out;
+}
+
+LOCKDEP_END_NAMESPACE
