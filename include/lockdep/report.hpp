@@ -149,4 +149,12 @@ statistics get_statistics();
 // Deliver reports queued by signal handlers now (normally automatic).
 void flush_reports();
 
+// Forget every class, dependency, validated chain and "already reported"
+// signature, and turn validation back on if a limit had turned it off: a
+// fresh start for suites whose tests must be isolated. Refused (returns
+// false, after a report) while any thread holds a tracked lock. By default
+// nothing is ever forgotten: the graph accumulating across a process's
+// tests is what finds inversions split between tests.
+bool reset();
+
 LOCKDEP_END_NAMESPACE

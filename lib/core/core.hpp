@@ -128,6 +128,8 @@ void limit_reached(thread_state* ts, const char* limit, const char* option) noex
 void misuse_report(thread_state* ts, report_kind kind, const char* message, const lock_map* m,
                    long value = 0) noexcept;
 void snapshot_held(const held_lock& h, held_snapshot& out) noexcept;
+// Graph lock held.
+void forget_signatures() noexcept;
 
 // ---- checks (checks.cpp) --------------------------------------------------------------
 // Validate `next` (not yet pushed) against the held stack; graph lock held.

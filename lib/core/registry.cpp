@@ -17,8 +17,8 @@ namespace {
 // content, since one header's __FILE__ has one address per translation unit.
 struct key_interner {
   spin_mutex lock;
-  absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned>, lock_class_key*> by_ptr;
-  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned>, lock_class_key*> by_site;
+  absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned, const void*>, lock_class_key*> by_ptr;
+  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned, std::string>, lock_class_key*> by_site;
   absl::flat_hash_map<std::string, lock_class_key*> by_name;
   std::deque<lock_class_key> storage;  // stable addresses
   std::deque<std::string> names;       // interned name copies
@@ -56,14 +56,16 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   }
   *unkeyed = system;
   in.lock.lock();
-  auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col);
+  // The name is part of a site key: g++ has no __builtin_COLUMN, and two
+  // named locks declared on one line must still be two classes.
+  auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
   if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) {
     lock_class_key* k = it->second;
     in.lock.unlock();
     return k;
   }
-  auto [it, inserted] = in.by_site.try_emplace(std::make_tuple(std::string(file ? file : "?"), line, col),
-                                               nullptr);
+  auto [it, inserted] = in.by_site.try_emplace(
+      std::make_tuple(std::string(file ? file : "?"), line, col, std::string(name ? name : "")), nullptr);
   if (inserted) {
     it->second = new_key(in, name);
     key_access::set_site(*it->second, file, line, col);
@@ -264,6 +266,21 @@ bool unregister_key(lock_class_key& key) {
     }
     key_access::state(key).store(key_unregistered, std::memory_order_release);
   }
+  return true;
+}
+
+bool reset() {
+  thread_state* ts = current_thread_state();
+  bool held = false;
+  for_each_thread([&](thread_state& t) { held |= t.depth.load(std::memory_order_relaxed) > 0; });
+  if (held) {
+    misuse_report(ts, report_kind::bad_lock_usage, "lockdep::reset() while locks are held; refused", nullptr);
+    return false;
+  }
+  cold_section section(ts);
+  reset_graph();
+  forget_signatures();
+  core().enabled.store(true, std::memory_order_relaxed);
   return true;
 }
 

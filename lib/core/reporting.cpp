@@ -165,6 +165,11 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
   finish_report(*r, *ts);
 }
 
+void forget_signatures() noexcept {
+  for (std::uint64_t& s : g_signatures) s = 0;
+  g_nr_signatures = 0;
+}
+
 void limit_reached(thread_state* ts, const char* limit, const char* option) noexcept {
   core_state& cs = core();
   if (!cs.enabled.exchange(false)) return;
