@@ -267,7 +267,9 @@ void acquire_failed(lock_map& m) noexcept {
 }
 
 void might_acquire(lock_map& m, unsigned flags) noexcept {
-  acquire(m, flags, nullptr);
+  // Straight to the slow path (a wait is never hot): it records our caller.
+  acquire_slow(current_thread_state_if_any(), m, flags, nullptr,
+               reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   thread_state* ts = current_thread_state_if_any();
   if (ts && !ts->recursion && find_held(*ts, m) >= 0)
     release_slow(ts, m, false, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
