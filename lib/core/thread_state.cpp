@@ -19,9 +19,6 @@ namespace {
 // The one TLS slot: a pointer, initial-exec so the shared library reaches it
 // without a __tls_get_addr call, and small so dlopen still works.
 thread_local thread_state* tls_state __attribute__((tls_model("initial-exec"))) = nullptr;
-// Set while this thread's state is torn down, so a lock taken by a later
-// pthread-key destructor recreates the state instead of using freed memory.
-thread_local bool tls_torn_down __attribute__((tls_model("initial-exec"))) = false;
 
 spin_mutex threads_lock;
 thread_state* threads_head = nullptr;
@@ -42,8 +39,9 @@ void teardown(void* p) {
   if (ts->depth.load(std::memory_order_relaxed) > 0 && ts->recursion == 0)
     misuse_report(ts, report_kind::locks_held_at_exit, "still has locks held!", nullptr);
   deliver_pending();
+  // A lock taken by a later key destructor recreates the state (and the
+  // key is set again, so pthread runs this once more for it).
   tls_state = nullptr;
-  tls_torn_down = true;
   unlink_thread(ts);
   ts->~thread_state();
   munmap(ts, sizeof(thread_state));
@@ -59,6 +57,17 @@ void ensure_key() {
     return;
   }
   while (key_state.load(std::memory_order_acquire) != 2) sched_yield();
+}
+
+// Process exit: the main thread never runs its pthread-key destructor, so
+// check it here, and deliver whatever is still queued (a report must not be
+// lost because the program ended right after it).
+__attribute__((destructor)) void at_process_exit() {
+  if (thread_state* ts = tls_state) {
+    if (ts->depth.load(std::memory_order_relaxed) > 0 && ts->recursion == 0 && ts->off == 0)
+      misuse_report(ts, report_kind::locks_held_at_exit, "still has locks held!", nullptr);
+  }
+  deliver_pending();
 }
 
 }  // namespace
