@@ -53,8 +53,9 @@ struct lock_traits {
 };
 
 namespace internal {
-template <class T>
-concept has_shared = requires(T& m) { T::lock_shared(m); };
+// Traits::lock_shared takes the lock (M&), not the traits.
+template <class Traits, class M>
+concept has_shared = requires(M& m) { Traits::lock_shared(m); };
 template <class M>
 concept has_timed = requires(M& m) { m.try_lock_for(std::chrono::milliseconds(1)); };
 template <class M>
@@ -127,20 +128,20 @@ class ABSL_LOCKABLE tracked {
   }
 
   LOCKDEP_ALWAYS_INLINE void lock_shared() ABSL_SHARED_LOCK_FUNCTION()
-    requires internal::has_shared<Traits>
+    requires internal::has_shared<Traits, M>
   {
     internal::acquire(map_, kShared, nullptr);
     Traits::lock_shared(m_);
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true)
-    requires internal::has_shared<Traits>
+    requires internal::has_shared<Traits, M>
   {
     if (!Traits::try_lock_shared(m_)) return false;
     internal::acquire(map_, kShared | internal::k_trylock, nullptr);
     return true;
   }
   LOCKDEP_ALWAYS_INLINE void unlock_shared() ABSL_UNLOCK_FUNCTION()
-    requires internal::has_shared<Traits>
+    requires internal::has_shared<Traits, M>
   {
     if (internal::release(map_)) Traits::unlock_shared(m_);
   }
@@ -200,13 +201,13 @@ class ABSL_LOCKABLE tracked {
       ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
     requires internal::has_timed<M>
   { return m_.try_lock_until(t); }
-  void lock_shared() ABSL_SHARED_LOCK_FUNCTION() requires internal::has_shared<Traits> {
+  void lock_shared() ABSL_SHARED_LOCK_FUNCTION() requires internal::has_shared<Traits, M> {
     Traits::lock_shared(m_);
   }
-  bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true) requires internal::has_shared<Traits> {
+  bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true) requires internal::has_shared<Traits, M> {
     return Traits::try_lock_shared(m_);
   }
-  void unlock_shared() ABSL_UNLOCK_FUNCTION() requires internal::has_shared<Traits> {
+  void unlock_shared() ABSL_UNLOCK_FUNCTION() requires internal::has_shared<Traits, M> {
     Traits::unlock_shared(m_);
   }
   template <class Rep, class Period>
