@@ -34,6 +34,8 @@
 // leaves the handler.
 #pragma once
 
+#include <signal.h>
+
 #include <csignal>
 
 #include "lockdep/config.hpp"
@@ -43,6 +45,7 @@ LOCKDEP_BEGIN_NAMESPACE
 // Saved hardirq state for local_irq_save / local_irq_restore.
 using irq_flags = unsigned long;
 
+#if LOCKDEP_ENABLED
 void hardirq_enter();
 void hardirq_exit();
 void softirq_enter();
@@ -60,6 +63,23 @@ bool in_softirq();
 bool in_irq_context();  // either
 bool hardirqs_enabled();
 bool softirqs_enabled();
+#else  // !LOCKDEP_ENABLED: no simulated state; every call compiles to nothing.
+inline void hardirq_enter() {}
+inline void hardirq_exit() {}
+inline void softirq_enter() {}
+inline void softirq_exit() {}
+inline void local_irq_disable() {}
+inline void local_irq_enable() {}
+[[nodiscard]] inline irq_flags local_irq_save() { return 0; }
+inline void local_irq_restore(irq_flags) {}
+inline void local_bh_disable() {}
+inline void local_bh_enable() {}
+inline bool in_hardirq() { return false; }
+inline bool in_softirq() { return false; }
+inline bool in_irq_context() { return false; }
+inline bool hardirqs_enabled() { return true; }
+inline bool softirqs_enabled() { return true; }
+#endif
 
 // RAII scopes.
 class hardirq_scope {
@@ -97,6 +117,7 @@ class bh_disabled_scope {
 // A POSIX signal handler's body: hardirq context for lockdep, and reports
 // raised inside are queued and printed after the handler (flush_reports or
 // the thread's next lockdep call). Construct it first thing in the handler.
+#if LOCKDEP_ENABLED
 class signal_handler_scope {
  public:
   signal_handler_scope();
@@ -107,20 +128,40 @@ class signal_handler_scope {
  private:
   bool entered_ = false;
 };
+#else
+class signal_handler_scope {
+ public:
+  signal_handler_scope() {}
+  signal_handler_scope(const signal_handler_scope&) = delete;
+  signal_handler_scope& operator=(const signal_handler_scope&) = delete;
+};
+#endif
 
 // Blocks `set` with pthread_sigmask for the scope and tells lockdep that
 // hardirqs are off meanwhile (no "interrupt" can arrive).
 class signals_blocked_scope {
  public:
+#if LOCKDEP_ENABLED
   explicit signals_blocked_scope(const sigset_t& set);
   signals_blocked_scope();  // blocks every signal
   ~signals_blocked_scope();
+#else  // still blocks the signals: that part is the program's behaviour
+  explicit signals_blocked_scope(const sigset_t& set) { pthread_sigmask(SIG_BLOCK, &set, &old_); }
+  signals_blocked_scope() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_);
+  }
+  ~signals_blocked_scope() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+#endif
   signals_blocked_scope(const signals_blocked_scope&) = delete;
   signals_blocked_scope& operator=(const signals_blocked_scope&) = delete;
 
  private:
   sigset_t old_;
+#if LOCKDEP_ENABLED
   irq_flags flags_;
+#endif
 };
 
 LOCKDEP_END_NAMESPACE

@@ -75,8 +75,13 @@ class lock_class_key {
 
 // Dynamic keys (see above). Both are safe while other threads lock.
 // unregister_key refuses, with a report, while a lock of the key is held.
+#if LOCKDEP_ENABLED
 void register_key(lock_class_key& key);
 bool unregister_key(lock_class_key& key);
+#else
+inline void register_key(lock_class_key&) {}
+inline bool unregister_key(lock_class_key&) { return true; }
+#endif
 
 // RAII owner of a dynamic key.
 class scoped_key {

@@ -52,6 +52,8 @@ enum class check : std::uint8_t {
   track_only = 1,  // held-lock lists, freeing and assertions only; `{....}`
 };
 
+#if LOCKDEP_ENABLED
+
 namespace internal {
 struct map_access;
 // Defined by the report layer; referencing it from every user translation
@@ -166,5 +168,39 @@ class validation_off {
   validation_off(const validation_off&) = delete;
   validation_off& operator=(const validation_off&) = delete;
 };
+
+#else  // !LOCKDEP_ENABLED: the same API, compiled to nothing (no library needed).
+
+class lock_map {
+ public:
+  constexpr explicit lock_map(const char* = nullptr, wait_type = wait_type::sleep, wait_type = wait_type::none,
+                              check = check::full) {}
+  constexpr explicit lock_map(lock_class_key&, wait_type = wait_type::sleep, wait_type = wait_type::none,
+                              check = check::full) {}
+  lock_map(const lock_map&) = delete;
+  lock_map& operator=(const lock_map&) = delete;
+  lock_class_key* key() const { return nullptr; }
+  unsigned subclass() const { return 0; }
+};
+LOCKDEP_ALWAYS_INLINE void lock_acquire(lock_map&, read_mode = read_mode::exclusive, bool = false, int = -1,
+                                        lock_map* = nullptr) {}
+LOCKDEP_ALWAYS_INLINE bool lock_release(lock_map&) { return true; }
+LOCKDEP_ALWAYS_INLINE void lock_acquire_failed(lock_map&) {}
+LOCKDEP_ALWAYS_INLINE void might_lock(lock_map&, read_mode = read_mode::exclusive) {}
+// Nothing is tracked, so assertions cannot fail (as with lockdep off).
+inline bool is_held(const lock_map&, int = -1) { return true; }
+inline void assert_held(const lock_map&, int = -1) {}
+inline void assert_not_held(const lock_map&) {}
+inline void assert_none_held() {}
+inline void set_class(lock_map&, lock_class_key&, unsigned = 0) {}
+inline void set_subclass(lock_map&, unsigned) {}
+class validation_off {
+ public:
+  validation_off() {}  // user-provided: no "unused variable" warnings at call sites
+  validation_off(const validation_off&) = delete;
+  validation_off& operator=(const validation_off&) = delete;
+};
+
+#endif  // LOCKDEP_ENABLED
 
 LOCKDEP_END_NAMESPACE

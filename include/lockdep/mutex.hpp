@@ -108,31 +108,32 @@ using shared_mutex = tracked<std::shared_timed_mutex>;
 using spinlock = tracked<internal::raw_spinlock, internal::spin_traits>;
 using rwlock = tracked<internal::raw_rwlock, internal::rwlock_traits>;
 
-// Kernel-style spinlock helpers (spin_lock_irq, spin_lock_irqsave, spin_lock_bh).
-LOCKDEP_ALWAYS_INLINE void spin_lock_irq(spinlock& l) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+// Kernel-style spinlock helpers (spin_lock_irq, spin_lock_irqsave, spin_lock_bh),
+// annotated so the thread-safety analysis knows they lock and unlock `l`.
+LOCKDEP_ALWAYS_INLINE void spin_lock_irq(spinlock& l) ABSL_EXCLUSIVE_LOCK_FUNCTION(l) {
   local_irq_disable();
   l.lock();
 }
-LOCKDEP_ALWAYS_INLINE void spin_unlock_irq(spinlock& l) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+LOCKDEP_ALWAYS_INLINE void spin_unlock_irq(spinlock& l) ABSL_UNLOCK_FUNCTION(l) {
   l.unlock();
   local_irq_enable();
 }
 [[nodiscard]] LOCKDEP_ALWAYS_INLINE irq_flags spin_lock_irqsave(spinlock& l)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    ABSL_EXCLUSIVE_LOCK_FUNCTION(l) {
   irq_flags f = local_irq_save();
   l.lock();
   return f;
 }
 LOCKDEP_ALWAYS_INLINE void spin_unlock_irqrestore(spinlock& l, irq_flags f)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    ABSL_UNLOCK_FUNCTION(l) {
   l.unlock();
   local_irq_restore(f);
 }
-LOCKDEP_ALWAYS_INLINE void spin_lock_bh(spinlock& l) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+LOCKDEP_ALWAYS_INLINE void spin_lock_bh(spinlock& l) ABSL_EXCLUSIVE_LOCK_FUNCTION(l) {
   local_bh_disable();
   l.lock();
 }
-LOCKDEP_ALWAYS_INLINE void spin_unlock_bh(spinlock& l) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+LOCKDEP_ALWAYS_INLINE void spin_unlock_bh(spinlock& l) ABSL_UNLOCK_FUNCTION(l) {
   l.unlock();
   local_bh_enable();
 }

@@ -44,7 +44,11 @@ enum class report_kind {
   assertion_failed,         // WARNING: lock assertion failed
   limit_reached,            // BUG: <LIMIT> too low! (validation turns off)
 };
+#if LOCKDEP_ENABLED
 std::string_view to_string(report_kind k);
+#else
+inline std::string_view to_string(report_kind) { return "(lockdep disabled)"; }
+#endif
 
 // A stack trace as captured (return addresses); symbolized only when printed.
 struct stack_trace {
@@ -53,7 +57,11 @@ struct stack_trace {
 };
 
 // Symbolize one frame as `function+0xoff file:line` (or what is known).
+#if LOCKDEP_ENABLED
 std::string describe_frame(std::uintptr_t address);
+#else
+inline std::string describe_frame(std::uintptr_t) { return {}; }
+#endif
 
 struct class_info {
   std::string name;   // label, with `#N` for the N-th class of one name and `/S` for subclass S
@@ -108,7 +116,11 @@ struct report {
 using report_callback = std::function<void(const report&)>;
 // Install a callback that receives every report (nullptr removes it).
 // Returns the previous one.
+#if LOCKDEP_ENABLED
 report_callback set_report_callback(report_callback cb);
+#else
+inline report_callback set_report_callback(report_callback) { return nullptr; }  // never called
+#endif
 
 // ---- Options ------------------------------------------------------------------
 
@@ -124,11 +136,20 @@ struct options {
   bool report_held_at_fork = false;  // fork_report: report locks held across fork()
   int hung_timeout = 0;        // hung_timeout: seconds (0 = off)
 };
+#if LOCKDEP_ENABLED
 options get_options();
 void set_options(const options& o);
+#else
+inline options get_options() { return {}; }
+inline void set_options(const options&) {}
+#endif
 // Parse `text` in LOCKDEP_OPTIONS syntax on top of the current options;
 // returns false (after a warning on stderr) if anything was not understood.
+#if LOCKDEP_ENABLED
 bool parse_options(std::string_view text);
+#else
+inline bool parse_options(std::string_view) { return true; }
+#endif
 
 // ---- Counters -----------------------------------------------------------------
 
@@ -144,10 +165,18 @@ struct statistics {
   std::uint64_t graph_bytes = 0;        // memory of the static tables in use
   bool enabled = true;                  // false after a limit was reached
 };
+#if LOCKDEP_ENABLED
 statistics get_statistics();
+#else
+inline statistics get_statistics() { return {}; }
+#endif
 
 // Deliver reports queued by signal handlers now (normally automatic).
+#if LOCKDEP_ENABLED
 void flush_reports();
+#else
+inline void flush_reports() {}
+#endif
 
 // Forget every class, dependency, validated chain and "already reported"
 // signature, and turn validation back on if a limit had turned it off: a
@@ -155,6 +184,10 @@ void flush_reports();
 // false, after a report) while any thread holds a tracked lock. By default
 // nothing is ever forgotten: the graph accumulating across a process's
 // tests is what finds inversions split between tests.
+#if LOCKDEP_ENABLED
 bool reset();
+#else
+inline bool reset() { return true; }
+#endif
 
 LOCKDEP_END_NAMESPACE

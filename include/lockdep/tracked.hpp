@@ -108,8 +108,8 @@ class ABSL_LOCKABLE tracked {
 
   // Timed acquisitions can block, so they are validated like lock().
   template <class Rep, class Period>
-  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
-    requires internal::has_timed<M>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_timed<M>
+    ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kExclusive, nullptr);
     if (m_.try_lock_for(d)) return true;
@@ -118,8 +118,8 @@ class ABSL_LOCKABLE tracked {
   }
   template <class Clock, class Duration>
   bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t)
-      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
-    requires internal::has_timed<M>
+      requires internal::has_timed<M>
+    ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kExclusive, nullptr);
     if (m_.try_lock_until(t)) return true;
@@ -127,27 +127,27 @@ class ABSL_LOCKABLE tracked {
     return false;
   }
 
-  LOCKDEP_ALWAYS_INLINE void lock_shared() ABSL_SHARED_LOCK_FUNCTION()
-    requires internal::has_shared<Traits, M>
+  LOCKDEP_ALWAYS_INLINE void lock_shared() requires internal::has_shared<Traits, M>
+    ABSL_SHARED_LOCK_FUNCTION()
   {
     internal::acquire(map_, kShared, nullptr);
     Traits::lock_shared(m_);
   }
-  LOCKDEP_ALWAYS_INLINE bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true)
-    requires internal::has_shared<Traits, M>
+  LOCKDEP_ALWAYS_INLINE bool try_lock_shared() requires internal::has_shared<Traits, M>
+    ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
     if (!Traits::try_lock_shared(m_)) return false;
     internal::acquire(map_, kShared | internal::k_trylock, nullptr);
     return true;
   }
-  LOCKDEP_ALWAYS_INLINE void unlock_shared() ABSL_UNLOCK_FUNCTION()
-    requires internal::has_shared<Traits, M>
+  LOCKDEP_ALWAYS_INLINE void unlock_shared() requires internal::has_shared<Traits, M>
+    ABSL_UNLOCK_FUNCTION()
   {
     if (internal::release(map_)) Traits::unlock_shared(m_);
   }
   template <class Rep, class Period>
-  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) ABSL_SHARED_TRYLOCK_FUNCTION(true)
-    requires internal::has_shared_timed<M>
+  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_shared_timed<M>
+    ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kShared, nullptr);
     if (m_.try_lock_shared_for(d)) return true;
@@ -193,26 +193,26 @@ class ABSL_LOCKABLE tracked {
   bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) { return Traits::try_lock(m_); }
   void unlock() ABSL_UNLOCK_FUNCTION() { Traits::unlock(m_); }
   template <class Rep, class Period>
-  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
-    requires internal::has_timed<M>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_timed<M>
+    ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   { return m_.try_lock_for(d); }
   template <class Clock, class Duration>
   bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t)
-      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
-    requires internal::has_timed<M>
+      requires internal::has_timed<M>
+    ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   { return m_.try_lock_until(t); }
-  void lock_shared() ABSL_SHARED_LOCK_FUNCTION() requires internal::has_shared<Traits, M> {
+  void lock_shared() requires internal::has_shared<Traits, M> ABSL_SHARED_LOCK_FUNCTION() {
     Traits::lock_shared(m_);
   }
-  bool try_lock_shared() ABSL_SHARED_TRYLOCK_FUNCTION(true) requires internal::has_shared<Traits, M> {
+  bool try_lock_shared() requires internal::has_shared<Traits, M> ABSL_SHARED_TRYLOCK_FUNCTION(true) {
     return Traits::try_lock_shared(m_);
   }
-  void unlock_shared() ABSL_UNLOCK_FUNCTION() requires internal::has_shared<Traits, M> {
+  void unlock_shared() requires internal::has_shared<Traits, M> ABSL_UNLOCK_FUNCTION() {
     Traits::unlock_shared(m_);
   }
   template <class Rep, class Period>
-  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) ABSL_SHARED_TRYLOCK_FUNCTION(true)
-    requires internal::has_shared_timed<M>
+  bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_shared_timed<M>
+    ABSL_SHARED_TRYLOCK_FUNCTION(true)
   { return m_.try_lock_shared_for(d); }
   void assert_held() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
   void assert_not_held() const {}
