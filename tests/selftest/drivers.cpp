@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "selftest.hpp"
 
@@ -198,6 +199,9 @@ driver_info map(std::string name, column col) {
 }
 
 }  // namespace
+
+// The "mutex" driver is the generic wrapper over std::mutex as well.
+static_assert(std::is_same_v<lockdep::mutex, lockdep::tracked<std::mutex>>);
 
 const std::vector<driver_info>& all_drivers() {
   static const std::vector<driver_info> drivers = [] {
