@@ -16,7 +16,13 @@ example="${1:-seed_irq_inversion}"
 build_dir="${LOCKDEP_BUILD_ROOT:-$src/build}/default"
 
 scripts/install-deps.sh
-cmake --preset default -B "$build_dir" >/dev/null
-cmake --build "$build_dir" -j"${LOCKDEP_JOBS:-2}" --target "$example" >/dev/null
+mkdir -p "$build_dir"
+log="$build_dir/run-example.log"
+if ! { cmake --preset default -B "$build_dir" &&
+       cmake --build "$build_dir" -j"${LOCKDEP_JOBS:-2}" --target "$example"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "run-example.sh: the build failed (log above, also in $log)" >&2
+  exit 1
+fi
 echo "== $build_dir/examples/$example" >&2
 exec "$build_dir/examples/$example"
