@@ -282,6 +282,8 @@ std::vector<run_spec> all_specs() {
   return specs;
 }
 
+void PrintTo(const run_spec& s, std::ostream* os) { *os << spec_name(s); }
+
 class IrqSelftest : public ::testing::TestWithParam<run_spec> {};
 
 TEST_P(IrqSelftest, ExpectedOutcome) {
