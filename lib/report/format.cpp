@@ -220,13 +220,12 @@ void irq_inversion(writer& w, const report_record& r) {
   w.line();
   w.line("other info that might help us debug this:");
   // Path root .. leaf: forwards self(safe) -> .. -> other(unsafe); backwards
-  // self(unsafe) <- .. <- other(safe). The middle class sits next to the
-  // unsafe end on the path from safe to unsafe.
+  // self(unsafe) <- .. <- other(safe). As in the kernel, the middle class
+  // is the search root's neighbour on the path (chain[1]).
   const class_snapshot& safe = r.forwards ? self : other;
   const class_snapshot& unsafe = r.forwards ? other : self;
-  const unsigned n = r.nr_chain;
   const class_snapshot* middle = &unsafe;
-  if (n >= 2) middle = r.forwards ? &r.chain[n - 2].cls : &r.chain[1].cls;
+  if (r.nr_chain >= 2) middle = &r.chain[1].cls;
   if (middle->id == safe.id) middle = &unsafe;
   irq_scenario(w, safe, *middle, unsafe);
   w.held_list(r);

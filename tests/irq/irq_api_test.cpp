@@ -426,4 +426,46 @@ TEST(IrqReportText, IrqInversionBackwards) {
     EXPECT_NE(t.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << t;
 }
 
+// With a longer path the scenario names the search root's neighbour as the
+// middle lock, as the kernel does: safe --> (what safe took) --> unsafe.
+TEST(IrqReportText, IrqInversionChainExistsOf) {
+  lockdep_test::report_capture cap;
+  lockdep::spinlock s{"chain_safe"};
+  lockdep::spinlock m1{"chain_m1"};
+  lockdep::spinlock m2{"chain_m2"};
+  lockdep::spinlock u{"chain_unsafe"};
+  u.lock();  // unsafe first
+  u.unlock();
+  {
+    lockdep::irq_disabled_scope off;
+    s.lock();
+    m1.lock();
+    m1.unlock();
+    s.unlock();
+    m1.lock();
+    m2.lock();
+    m2.unlock();
+    m1.unlock();
+    m2.lock();
+    u.lock();
+    u.unlock();
+    m2.unlock();
+  }
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  {
+    lockdep::hardirq_scope hard;
+    s.lock();  // forwards search: s -> m1 -> m2 -> u (HARDIRQ-ON-W)
+    s.unlock();
+  }
+  const auto reports = cap.reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, report_kind::irq_lock_inversion);
+  EXPECT_EQ(reports[0].chain.size(), 4u);
+  const std::string& t = reports[0].text;
+  for (const char* line : {"but this lock took another, HARDIRQ-unsafe lock in the past:\n",
+                           "Chain exists of:\n  chain_safe --> chain_m1 --> chain_unsafe\n",
+                           "                               lock(chain_safe);\n                               lock(chain_m1);\n"})
+    EXPECT_NE(t.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << t;
+}
+
 }  // namespace
