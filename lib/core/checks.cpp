@@ -277,7 +277,12 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
       const held_lock& prev = ts.held[i];
       if (!prev.check) continue;
       if (prev.cls.load(std::memory_order_relaxed) != nc) check_prev_add(ts, prev, next, depth - i, trace);
-      if (!prev.trylock) break;
+      // Stop after the first blocking lock: the locks below reach `next`
+      // through it by a path as strong as a direct edge. Not through a
+      // recursive reader: x -(*R)-> prev -(S*)-> next is not strong, so
+      // the locks below it get their own edges (the kernel stops here and
+      // misses an ABBA with a recursive reader between the two locks).
+      if (!prev.trylock && prev.read != 2) break;
     }
   }
   if (!add_chain(chain_key, ts, base, next, ts.ctx_type))

@@ -70,7 +70,8 @@ void mark_held_locks(thread_state& ts, unsigned state) noexcept {
   const bool soft = softirqs_on(ts);
   for (unsigned i = depth; i-- > 0;) {
     held_lock& h = ts.held[i];
-    if (h.ctx_id != ts.ctx_id) break;
+    // Every held lock, the interrupted contexts' too (as the kernel does):
+    // irqs enabled in a softirq also leave the process's locks exposed.
     if (!h.check) continue;
     const bool r = h.read != 0;
     std::uint32_t need = 0;
