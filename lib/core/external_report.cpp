@@ -1,0 +1,45 @@
+// Reports found outside the core's class graph, raised through the core so
+// they share its record, deduplication and delivery: the preload interposer's
+// instance-level cycles between locks of one class (which the class graph
+// cannot see, since it would need a nesting annotation to tell them apart).
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+void report_instance_cycle(lock_map& acquiring, lock_map& held, std::uint64_t signature,
+                           const char* message) noexcept {
+  thread_state* ts = current_thread_state();
+  if (!ts || ts->recursion || ts->off) return;
+  ts->entry_ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  cold_section section(ts);
+  core_state& cs = core();
+  if (!cs.enabled.load(std::memory_order_relaxed)) return;
+  lock_class_key* key = acquiring.key();
+  lock_class* cls = key ? register_class(*key, acquiring.subclass(), static_cast<std::uint8_t>(acquiring.inner()),
+                                         static_cast<std::uint8_t>(acquiring.outer()), true)
+                        : nullptr;
+  if (!cls) return;
+  report_record* r = begin_report(report_kind::circular_dependency,
+                                  chain_mix(chain_mix(0x696e7374ull, cls->id), static_cast<std::uint32_t>(signature)) ^
+                                      (signature >> 32));
+  if (!r) return;
+  snapshot_class(*cls, r->classes[0]);
+  snapshot_class(*cls, r->classes[1]);
+  r->nr_classes = 2;
+  r->instance = &acquiring;
+  r->ip = ts->entry_ip;
+  r->other_instance = &held;
+  // The cycle runs through two instances of one class: acquiring -> held was
+  // recorded earlier (#1), held -> acquiring is being attempted now (#0).
+  const std::uint32_t trace = cs.stacktraces.load(std::memory_order_relaxed) ? cs.traces.capture(2, ts->entry_ip) : 0;
+  snapshot_class(*cls, r->chain[0].cls);
+  r->chain[0].depth = 1;
+  snapshot_class(*cls, r->chain[1].cls);
+  r->chain[1].trace = trace;
+  r->chain[1].depth = 0;
+  r->nr_chain = 2;
+  r->message = message;
+  finish_report(*r, *ts);
+}
+
+LOCKDEP_INTERNAL_END

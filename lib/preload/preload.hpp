@@ -1,0 +1,151 @@
+// The pthread interposer's internal interface (liblockdep_preload.so).
+//
+// Layers, each in its own file:
+//   real.cpp      the real pthread functions (dlsym/dlvsym) and the options
+//   sites.cpp     call sites -> lock_class_key objects, and their names
+//   instances.cpp lock address -> per-instance record (lock_map, class, id)
+//   held.cpp      per-thread held list, same-class instance ordering, and the
+//                 calls into the validator core
+//   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
+//   threads.cpp   pthread_create/join/detach (the join wait map)
+//
+// Re-entrancy: every hook runs its bookkeeping inside a hook_scope. A hook
+// entered while the thread is already inside one (an allocation, a
+// symbolizer or the report printer locking something) only forwards.
+#pragma once
+
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "lockdep/lock_map.hpp"
+
+namespace lockdep_preload {
+
+// ---- real functions (real.cpp) ----------------------------------------------------
+struct real_functions {
+  int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
+  int (*mutex_destroy)(pthread_mutex_t*);
+  int (*mutex_lock)(pthread_mutex_t*);
+  int (*mutex_trylock)(pthread_mutex_t*);
+  int (*mutex_timedlock)(pthread_mutex_t*, const struct timespec*);
+  int (*mutex_clocklock)(pthread_mutex_t*, clockid_t, const struct timespec*);
+  int (*mutex_unlock)(pthread_mutex_t*);
+  int (*rwlock_init)(pthread_rwlock_t*, const pthread_rwlockattr_t*);
+  int (*rwlock_destroy)(pthread_rwlock_t*);
+  int (*rwlock_rdlock)(pthread_rwlock_t*);
+  int (*rwlock_tryrdlock)(pthread_rwlock_t*);
+  int (*rwlock_timedrdlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*rwlock_clockrdlock)(pthread_rwlock_t*, clockid_t, const struct timespec*);
+  int (*rwlock_wrlock)(pthread_rwlock_t*);
+  int (*rwlock_trywrlock)(pthread_rwlock_t*);
+  int (*rwlock_timedwrlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*rwlock_clockwrlock)(pthread_rwlock_t*, clockid_t, const struct timespec*);
+  int (*rwlock_unlock)(pthread_rwlock_t*);
+  int (*spin_init)(pthread_spinlock_t*, int);
+  int (*spin_destroy)(pthread_spinlock_t*);
+  int (*spin_lock)(pthread_spinlock_t*);
+  int (*spin_trylock)(pthread_spinlock_t*);
+  int (*spin_unlock)(pthread_spinlock_t*);
+  // pthread_cond_* exist in two ABIs: GLIBC_2.3.2 (current) and GLIBC_2.2.5
+  // (the pre-NPTL layout old binaries bind to). Each hook version forwards
+  // to the same version of the real function.
+  int (*cond_wait)(pthread_cond_t*, pthread_mutex_t*);
+  int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const struct timespec*);
+  int (*cond_wait_old)(pthread_cond_t*, pthread_mutex_t*);
+  int (*cond_timedwait_old)(pthread_cond_t*, pthread_mutex_t*, const struct timespec*);
+  int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*);
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*join)(pthread_t, void**);
+  int (*detach)(pthread_t);
+};
+extern real_functions real;
+// Resolve every real function once. False only on the resolving thread while
+// dlsym itself re-enters a hook (then the hook cannot forward and must cope).
+bool resolve_real() noexcept;
+
+struct preload_options {
+  unsigned site_frames = 1;  // preload_site_frames: frames forming a class's site (1..8)
+  unsigned skip_frames = 0;  // preload_skip_frames: caller frames skipped first (lock helpers)
+  bool join = true;          // preload_join: pthread_join wait maps
+  bool enabled = true;       // preload_enable: 0 forwards everything untouched
+};
+const preload_options& options() noexcept;
+
+// ---- per-thread hook state (held.cpp) -------------------------------------------------
+// True (and the thread marked as inside a hook) if this hook should do its
+// bookkeeping; false: forward only.
+class hook_scope {
+ public:
+  hook_scope() noexcept;
+  ~hook_scope();
+  hook_scope(const hook_scope&) = delete;
+  hook_scope& operator=(const hook_scope&) = delete;
+  explicit operator bool() const { return active_; }
+
+ private:
+  bool active_;
+};
+
+// ---- classes (sites.cpp) ------------------------------------------------------------
+enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };
+enum class site_origin : std::uint8_t { init, first_lock, create };
+
+constexpr unsigned k_max_site_frames = 8;
+struct call_site {
+  std::uintptr_t frames[k_max_site_frames];
+  unsigned n = 0;
+};
+// The site of the hook's caller: `caller` is the hook's return address.
+void capture_site(call_site& out, std::uintptr_t caller) noexcept;
+// Interned key for a site / for a lock in a static segment (nullptr when the
+// pool is exhausted: the lock is then not tracked).
+lockdep::lock_class_key* key_for_site(const call_site& s, lock_kind kind, site_origin origin) noexcept;
+lockdep::lock_class_key* key_for_static(std::uintptr_t address, lock_kind kind) noexcept;
+// Is `address` inside a loaded object's data (a lock in a static segment)?
+bool in_static_segment(const void* address) noexcept;
+// Give pending keys their symbolized names; call where the thread holds no
+// program lock (symbolizing allocates and may lock).
+void name_pending_keys() noexcept;
+
+// ---- instances (instances.cpp) --------------------------------------------------------
+struct instance {
+  std::atomic<std::uintptr_t> address{0};
+  std::uint32_t next = 0;  // bucket chain
+  std::uint64_t id = 0;    // never reused: instance-order edges name ids
+  lockdep::lock_class_key* key = nullptr;
+  lock_kind kind = lock_kind::mutex;
+  alignas(lockdep::lock_map) unsigned char map_storage[sizeof(lockdep::lock_map)];
+  lockdep::lock_map& map() noexcept;
+};
+// Find the record of the lock at `address`, creating it at its first lock
+// (class: static object, or the first-lock site).
+instance* lookup_or_create(const void* address, lock_kind kind, std::uintptr_t caller) noexcept;
+instance* lookup(const void* address) noexcept;
+// (Re)initialisation by an init call: a fresh record with the init site's class.
+instance* reinitialise(const void* address, lock_kind kind, lockdep::lock_class_key* key) noexcept;
+// Destroy: drop the record and its instance-order edges.
+void forget(const void* address) noexcept;
+// Take every internal lock (fork prepare) / release them (parent and child).
+void lock_tables_for_fork() noexcept;
+void unlock_tables_after_fork() noexcept;
+
+// ---- held list and validation (held.cpp) -------------------------------------------------
+enum : int { type_normal = 0, type_recursive = 1, type_errorcheck = 2 };
+// Before a blocking acquisition (or after a successful trylock). Returns
+// true if tracked; then a failed blocking acquisition must call acquire_failed.
+bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept;
+void note_release(instance& in, int type, std::uintptr_t ip) noexcept;
+void note_failed(instance& in) noexcept;
+// Condition waits: the mutex is released for the wait and re-acquired after.
+struct wait_token {
+  instance* in = nullptr;
+  std::uint16_t count = 0;
+};
+wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
+void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
+void forget_order_edges(std::uint64_t id) noexcept;
+
+}  // namespace lockdep_preload

@@ -1,0 +1,271 @@
+// Call sites and static objects -> lock_class_key, and the keys' names.
+//
+// Keys live in a pool of static-duration memory (never freed, like the
+// code they name), so the core treats them as static keys. A key gets a
+// cheap name at once ("pthread_mutex_init@prog+0x1234", no allocation) and
+// its symbolized name ("pthread_mutex_init@bucket_new (buckets.c:12)") at
+// the next point where some thread holds no program lock: symbolizing
+// allocates, and inside a custom allocator's locked section that could
+// deadlock.
+#include <backtrace.h>
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unwind.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/lock_class.hpp"
+#include "core/spin_mutex.hpp"
+#include "lockdep/report.hpp"
+#include "preload/preload.hpp"
+
+namespace lockdep_preload {
+
+using lockdep::lock_class_key;
+using lockdep::internal::spin_mutex;
+
+namespace {
+
+constexpr unsigned k_max_keys = 16384;
+constexpr unsigned k_site_slots = 1u << 15;  // open addressing, > 2x keys
+constexpr unsigned k_name_len = 240;
+
+struct key_info {
+  call_site site;
+  std::uintptr_t static_address = 0;
+  lock_kind kind = lock_kind::mutex;
+  site_origin origin = site_origin::init;
+  bool is_static = false;
+  char cheap_name[k_name_len];
+  char full_name[k_name_len];
+};
+
+struct site_table {
+  spin_mutex lock;
+  lock_class_key* keys = nullptr;  // k_max_keys
+  key_info* info = nullptr;        // k_max_keys
+  std::uint32_t* slots = nullptr;  // k_site_slots: key index + 1, 0 empty
+  std::uint64_t* hashes = nullptr;
+  std::atomic<unsigned> used{0};
+  std::atomic<unsigned> named{0};  // keys [0, named) have their full names
+  spin_mutex naming;
+  bool ready = false;
+};
+
+site_table g_sites;
+
+void* map_zeroed(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+bool ensure_tables() {
+  if (g_sites.ready) return true;
+  g_sites.keys = static_cast<lock_class_key*>(map_zeroed(sizeof(lock_class_key) * k_max_keys));
+  g_sites.info = static_cast<key_info*>(map_zeroed(sizeof(key_info) * k_max_keys));
+  g_sites.slots = static_cast<std::uint32_t*>(map_zeroed(sizeof(std::uint32_t) * k_site_slots));
+  g_sites.hashes = static_cast<std::uint64_t*>(map_zeroed(sizeof(std::uint64_t) * k_site_slots));
+  g_sites.ready = g_sites.keys && g_sites.info && g_sites.slots && g_sites.hashes;
+  return g_sites.ready;
+}
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+
+const char* kind_word(lock_kind k, site_origin o) {
+  switch (k) {
+    case lock_kind::mutex: return o == site_origin::init ? "pthread_mutex_init" : "pthread_mutex_lock";
+    case lock_kind::rwlock: return o == site_origin::init ? "pthread_rwlock_init" : "pthread_rwlock_lock";
+    case lock_kind::spin: return o == site_origin::init ? "pthread_spin_init" : "pthread_spin_lock";
+    case lock_kind::thread: return "pthread_create";
+  }
+  return "lock";
+}
+
+const char* static_word(lock_kind k) {
+  switch (k) {
+    case lock_kind::mutex: return "mutex";
+    case lock_kind::rwlock: return "rwlock";
+    case lock_kind::spin: return "spinlock";
+    case lock_kind::thread: return "thread";
+  }
+  return "lock";
+}
+
+// "module+0xoff" without allocating.
+void module_offset(std::uintptr_t address, char* out, std::size_t cap) {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(address), &info) && info.dli_fname) {
+    const char* slash = std::strrchr(info.dli_fname, '/');
+    const char* base = slash ? slash + 1 : info.dli_fname;
+    if (!*base) base = "main";
+    std::snprintf(out, cap, "%s+0x%lx", base,
+                  static_cast<unsigned long>(address - reinterpret_cast<std::uintptr_t>(info.dli_fbase)));
+  } else {
+    std::snprintf(out, cap, "0x%lx", static_cast<unsigned long>(address));
+  }
+}
+
+// Frame text "function (file:line)" from describe_frame's
+// "function+0xoff /path/file:line" (falls back to its full text).
+std::string short_frame(std::uintptr_t return_address) {
+  std::string d = lockdep::describe_frame(return_address);
+  const std::size_t space = d.find(' ');
+  if (space == std::string::npos || d.compare(0, 1, "?") == 0) return d;
+  std::string fn = d.substr(0, space);
+  std::string where = d.substr(space + 1);
+  if (where.empty() || where[0] == '(') return d;  // "(module+0xoff)": no debug info
+  if (const std::size_t plus = fn.rfind("+0x"); plus != std::string::npos) fn.resize(plus);
+  if (const std::size_t slash = where.rfind('/'); slash != std::string::npos) where = where.substr(slash + 1);
+  return fn + " (" + where + ")";
+}
+
+backtrace_state* symbol_state() {
+  static backtrace_state* s = backtrace_create_state(nullptr, 1, [](void*, const char*, int) {}, nullptr);
+  return s;
+}
+
+void full_name(key_info& k) {
+  std::string name;
+  if (k.is_static) {
+    const char* sym = nullptr;
+    if (backtrace_state* st = symbol_state()) {
+      backtrace_syminfo(
+          st, k.static_address,
+          [](void* data, std::uintptr_t, const char* symname, std::uintptr_t, std::uintptr_t) {
+            *static_cast<const char**>(data) = symname;
+          },
+          [](void*, const char*, int) {}, &sym);
+    }
+    if (sym) name = sym;
+    else name = std::string(static_word(k.kind)) + "@" + k.cheap_name;
+  } else {
+    name = kind_word(k.kind, k.origin);
+    name += '@';
+    for (unsigned i = 0; i < k.site.n; ++i) {
+      if (i) name += " <- ";
+      name += short_frame(k.site.frames[i]);
+    }
+  }
+  std::snprintf(k.full_name, k_name_len, "%s", name.c_str());
+}
+
+lock_class_key* intern(std::uint64_t h, const call_site* s, std::uintptr_t static_address, lock_kind kind,
+                       site_origin origin) {
+  site_table& t = g_sites;
+  t.lock.lock();
+  if (!ensure_tables()) {
+    t.lock.unlock();
+    return nullptr;
+  }
+  h |= 1;
+  lock_class_key* found = nullptr;
+  std::uint32_t i = static_cast<std::uint32_t>(h) & (k_site_slots - 1);
+  for (;; i = (i + 1) & (k_site_slots - 1)) {
+    if (t.slots[i] == 0) break;
+    if (t.hashes[i] != h) continue;
+    const key_info& k = t.info[t.slots[i] - 1];
+    const bool same = s ? (!k.is_static && k.kind == kind && k.origin == origin && k.site.n == s->n &&
+                           std::memcmp(k.site.frames, s->frames, s->n * sizeof(std::uintptr_t)) == 0)
+                        : (k.is_static && k.static_address == static_address && k.kind == kind);
+    if (same) {
+      found = &t.keys[t.slots[i] - 1];
+      break;
+    }
+  }
+  const unsigned used = t.used.load(std::memory_order_relaxed);
+  if (!found && used < k_max_keys) {
+    key_info& k = t.info[used];
+    k.kind = kind;
+    k.origin = origin;
+    if (s) {
+      k.site = *s;
+      char where[160];
+      module_offset(s->frames[0], where, sizeof where);
+      std::snprintf(k.cheap_name, k_name_len, "%s@%s", kind_word(kind, origin), where);
+    } else {
+      k.is_static = true;
+      k.static_address = static_address;
+      module_offset(static_address, k.cheap_name, k_name_len);
+    }
+    found = new (&t.keys[used]) lock_class_key(k.cheap_name);
+    t.slots[i] = used + 1;
+    t.hashes[i] = h;
+    t.used.store(used + 1, std::memory_order_release);
+  }
+  t.lock.unlock();
+  return found;
+}
+
+struct unwind_state {
+  std::uintptr_t* out;
+  unsigned n, cap;
+};
+
+_Unwind_Reason_Code unwind_one(_Unwind_Context* ctx, void* arg) {
+  auto* st = static_cast<unwind_state*>(arg);
+  if (st->n >= st->cap) return _URC_END_OF_STACK;
+  st->out[st->n++] = _Unwind_GetIP(ctx);
+  return _URC_NO_REASON;
+}
+
+}  // namespace
+
+void capture_site(call_site& out, std::uintptr_t caller) noexcept {
+  const preload_options& o = options();
+  if (o.site_frames == 1 && o.skip_frames == 0) {
+    out.frames[0] = caller;
+    out.n = 1;
+    return;
+  }
+  std::uintptr_t frames[64];
+  unwind_state st{frames, 0, 64};
+  _Unwind_Backtrace(&unwind_one, &st);
+  unsigned start = 0;
+  while (start < st.n && frames[start] != caller) ++start;
+  if (start == st.n) {  // unwinding failed: the direct caller alone
+    out.frames[0] = caller;
+    out.n = 1;
+    return;
+  }
+  start += o.skip_frames;
+  if (start >= st.n) start = st.n - 1;
+  out.n = 0;
+  for (unsigned i = start; i < st.n && out.n < o.site_frames; ++i) out.frames[out.n++] = frames[i];
+}
+
+lock_class_key* key_for_site(const call_site& s, lock_kind kind, site_origin origin) noexcept {
+  std::uint64_t h = mix(static_cast<std::uint64_t>(kind) * 4 + static_cast<std::uint64_t>(origin), s.n);
+  for (unsigned i = 0; i < s.n; ++i) h = mix(h, s.frames[i]);
+  return intern(h, &s, 0, kind, origin);
+}
+
+lock_class_key* key_for_static(std::uintptr_t address, lock_kind kind) noexcept {
+  return intern(mix(mix(0x5747, static_cast<std::uint64_t>(kind)), address), nullptr, address, kind,
+                site_origin::first_lock);
+}
+
+bool in_static_segment(const void* address) noexcept {
+  Dl_info info{};
+  return dladdr(address, &info) != 0 && info.dli_fname != nullptr;
+}
+
+void name_pending_keys() noexcept {
+  site_table& t = g_sites;
+  if (t.named.load(std::memory_order_relaxed) == t.used.load(std::memory_order_acquire)) return;
+  if (!t.naming.try_lock()) return;  // another thread is naming
+  for (unsigned i = t.named.load(std::memory_order_relaxed); i < t.used.load(std::memory_order_acquire); ++i) {
+    full_name(t.info[i]);
+    // A pointer store: a report being built reads either name, never a torn one.
+    std::atomic_thread_fence(std::memory_order_release);
+    lockdep::internal::key_access::set_name(t.keys[i], t.info[i].full_name);
+    t.named.store(i + 1, std::memory_order_release);
+  }
+  t.naming.unlock();
+}
+
+}  // namespace lockdep_preload
