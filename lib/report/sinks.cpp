@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "core/core.hpp"
 #include "report/format.hpp"
+#include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -22,6 +23,7 @@ struct runtime {
   spin_mutex lock;
   options opts;
   report_callback callback;
+  report_observer observer = nullptr;  // the gtest listener, if linked
   std::uint64_t delivered = 0;
   std::uint64_t over_limit = 0;
 };
@@ -58,19 +60,34 @@ void print_text(const options& o, const std::string& text) {
 }
 
 void deliver(const report_record& rec) {
+  // A waived report (waivers.cpp) still reaches the callback and the
+  // observer, marked, but is not printed as an error, not counted towards
+  // max_reports, and never halts.
+  std::string waiver_reason;
+  const bool waived = find_waiver(rec, &waiver_reason);
   runtime& r = rt();
   r.lock.lock();
   options o = r.opts;
   report_callback cb = r.callback;
-  const bool over = r.delivered >= static_cast<std::uint64_t>(o.max_reports);
+  report_observer observer = r.observer;
+  const bool over = !waived && r.delivered >= static_cast<std::uint64_t>(o.max_reports);
   if (over) ++r.over_limit;
-  else ++r.delivered;
+  else if (!waived) ++r.delivered;
   r.lock.unlock();
   if (over) return;
   report rep = build_report(rec);
+  rep.waived = waived;
   rep.text = format_report(rep, rec, o.stacktrace);
+  if (waived) {
+    note_waived(rep, waiver_reason);
+    if (o.print_reports) print_text(o, "lockdep: waived (" + waiver_reason + "): " + rep.header + "\n");
+    if (cb) cb(rep);
+    if (observer) observer(rep);
+    return;
+  }
   if (o.print_reports) print_text(o, rep.text);
   if (cb) cb(rep);
+  if (observer) observer(rep);
   if (o.halt_on_error) {
     write_all(2, "lockdep: halt_on_error=1, aborting\n");
     std::abort();
@@ -112,6 +129,8 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
     o.hung_timeout = n;
     return true;
   }
+  // preload_*: read (and checked) by the preload interposer.
+  if (key.substr(0, 8) == "preload_") return true;
   if (is_core_limit(key)) {
     unsigned long v = 0;
     return absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &v) && v > 0;
@@ -133,6 +152,15 @@ init_runtime g_init_runtime;
 }  // namespace
 
 const int runtime_anchor = 1;
+
+std::uint64_t set_report_observer(report_observer o) noexcept {
+  runtime& r = rt();
+  r.lock.lock();
+  r.observer = o;
+  const std::uint64_t before = r.delivered;
+  r.lock.unlock();
+  return before;
+}
 
 LOCKDEP_INTERNAL_END
 
@@ -210,6 +238,7 @@ statistics get_statistics() {
   runtime& r = rt();
   r.lock.lock();
   s.reports = r.delivered;
+  s.waived = waived_count();
   s.suppressed += r.over_limit;
   r.lock.unlock();
   return s;

@@ -1,0 +1,25 @@
+// Internal hooks of the report layer for lockdep's own front ends (the
+// GoogleTest listener) and the waiver list. Not public API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/report_record.hpp"
+#include "lockdep/report.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+// Called for every delivered report (waived ones included), after the user
+// callback, before halt_on_error. One observer; nullptr removes it.
+// Returns how many reports had been delivered before it was installed.
+using report_observer = void (*)(const report& r);
+std::uint64_t set_report_observer(report_observer o) noexcept;
+
+// waivers.cpp: the reason of the first waiver matching `rec`, if any.
+bool find_waiver(const report_record& rec, std::string* reason);
+// Record a waived report (for statistics and waived_reports()).
+void note_waived(const report& rep, const std::string& reason);
+std::uint64_t waived_count();
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,137 @@
+// Waivers: reports the user declared known and accepted (lockdep/waiver.hpp).
+// Matching runs in the delivering thread, outside every core lock, on the
+// report record (which still has the class keys).
+#include <algorithm>
+#include <cstring>
+
+#include "core/core.hpp"
+#include "lockdep/waiver.hpp"
+#include "report/format.hpp"
+#include "report/observer.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+
+constexpr std::size_t k_max_listed = 10000;
+
+// One side of a waiver: a class name or a key.
+struct waiver_side {
+  std::string name;
+  const lock_class_key* key = nullptr;
+
+  bool matches(const class_snapshot& c) const {
+    if (key) return c.key == key;
+    return (c.name && name == c.name) || name == class_name(c);
+  }
+};
+
+struct waiver {
+  waiver_side a, b;
+  bool pair = false;
+  std::string reason;
+};
+
+// Plain spin lock: never instrumented, so waiving can't report on itself.
+struct waiver_state {
+  spin_mutex lock;
+  std::vector<waiver> waivers;
+  std::vector<waived_report> listed;
+  std::uint64_t count = 0;
+};
+
+waiver_state& state() {
+  static auto* s = new waiver_state();  // never destroyed: reports may come during exit
+  return *s;
+}
+
+void add(waiver w) {
+  waiver_state& s = state();
+  s.lock.lock();
+  s.waivers.push_back(std::move(w));
+  s.lock.unlock();
+}
+
+template <class F>
+bool any_class(const report_record& rec, F&& f) {
+  for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i)
+    if (f(rec.classes[i])) return true;
+  for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i)
+    if (f(rec.chain[i].cls)) return true;
+  for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i)
+    if (f(rec.chain2[i].cls)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool find_waiver(const report_record& rec, std::string* reason) {
+  waiver_state& s = state();
+  s.lock.lock();
+  std::vector<waiver> ws = s.waivers;  // match without holding the lock (class_name allocates)
+  s.lock.unlock();
+  for (const waiver& w : ws) {
+    const bool has_a = any_class(rec, [&](const class_snapshot& c) { return w.a.matches(c); });
+    if (!has_a) continue;
+    if (w.pair && !any_class(rec, [&](const class_snapshot& c) { return w.b.matches(c); })) continue;
+    *reason = w.reason;
+    return true;
+  }
+  return false;
+}
+
+void note_waived(const report& rep, const std::string& reason) {
+  waived_report w;
+  w.kind = rep.kind;
+  w.header = rep.header;
+  for (const class_info& c : rep.classes) w.classes.push_back(c.name);
+  w.reason = reason;
+  waiver_state& s = state();
+  s.lock.lock();
+  ++s.count;
+  if (s.listed.size() < k_max_listed) s.listed.push_back(std::move(w));
+  s.lock.unlock();
+}
+
+std::uint64_t waived_count() {
+  waiver_state& s = state();
+  s.lock.lock();
+  const std::uint64_t n = s.count;
+  s.lock.unlock();
+  return n;
+}
+
+LOCKDEP_INTERNAL_END
+
+LOCKDEP_BEGIN_NAMESPACE
+using namespace internal;
+
+void waive(std::string_view class_a, std::string_view class_b, std::string_view reason) {
+  add({{std::string(class_a)}, {std::string(class_b)}, true, std::string(reason)});
+}
+void waive(std::string_view class_name, std::string_view reason) {
+  add({{std::string(class_name)}, {}, false, std::string(reason)});
+}
+void waive(const lock_class_key& a, const lock_class_key& b, std::string_view reason) {
+  add({{{}, &a}, {{}, &b}, true, std::string(reason)});
+}
+void waive(const lock_class_key& key, std::string_view reason) {
+  add({{{}, &key}, {}, false, std::string(reason)});
+}
+
+void clear_waivers() {
+  waiver_state& s = state();
+  s.lock.lock();
+  s.waivers.clear();
+  s.lock.unlock();
+}
+
+std::vector<waived_report> waived_reports() {
+  waiver_state& s = state();
+  s.lock.lock();
+  std::vector<waived_report> out = s.listed;
+  s.lock.unlock();
+  return out;
+}
+
+LOCKDEP_END_NAMESPACE
