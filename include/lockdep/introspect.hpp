@@ -1,0 +1,63 @@
+// lockdep/introspect.hpp - seeing the graph and the state.
+//
+// The kernel exposes lockdep's state in /proc; these return the same views
+// as strings (safe to call from any thread, any time, except in a signal
+// handler):
+//
+//   dump_classes()  like /proc/lockdep: every class with its key, forward and
+//                   backward dependency counts (transitive, itself included),
+//                   usage characters, name, and its direct dependencies:
+//                     0000558e4c0a1f60 FD:    2 BD:    1 +.+.: conn::mu
+//                      -> [0000558e4c0a1fa0] pool::mu
+//   dump_chains()   like /proc/lockdep_chains: every validated chain of held
+//                   classes, per irq context.
+//   dump_stats()    like /proc/lockdep_stats: table usage and counters.
+//   graph_dot()     the dependency graph in Graphviz DOT. Classes named by a
+//                   report of a cycle or an irq inversion (and the edges
+//                   between them) are drawn red. Render with
+//                   `dot -Tsvg graph.dot -o graph.svg` (examples/graph_dot.cpp).
+//
+// Held locks of every thread, like the kernel's debug_show_all_locks():
+//
+//   all_locks_text()  each thread's held locks (class, instance, `at:`), and
+//                     the lock it is blocked on with how long it has waited;
+//   show_all_locks()  prints that to stderr (or log_path).
+//
+// "Blocked on" is known only while wait tracking is on: the wrappers note
+// the lock a thread waits for when an acquisition is contended (the
+// uncontended path is unchanged). It is turned on by the options
+//   hung_timeout=N        a watchdog thread prints all locks when a thread
+//                         has waited for one lock longer than N seconds
+//                         ("INFO: task <name>:<tid> blocked for more than N
+//                         seconds."), once per wait;
+//   show_locks_signal=S   signal S (e.g. 10 for SIGUSR1) prints all locks
+//                         (the handler only wakes the watchdog thread, which
+//                         prints: nothing unsafe runs in the handler);
+// or by set_wait_tracking(true).
+#pragma once
+
+#include <string>
+
+#include "lockdep/config.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+#if LOCKDEP_ENABLED
+std::string dump_classes();
+std::string dump_chains();
+std::string dump_stats();
+std::string graph_dot();
+std::string all_locks_text();
+void show_all_locks();
+void set_wait_tracking(bool on);
+#else
+inline std::string dump_classes() { return {}; }
+inline std::string dump_chains() { return {}; }
+inline std::string dump_stats() { return {}; }
+inline std::string graph_dot() { return "digraph lockdep {\n}\n"; }
+inline std::string all_locks_text() { return {}; }
+inline void show_all_locks() {}
+inline void set_wait_tracking(bool) {}
+#endif
+
+LOCKDEP_END_NAMESPACE

@@ -1,0 +1,93 @@
+// Built with LOCKDEP_ENABLED=0 and WITHOUT the lockdep library: the disabled
+// header-only path must compile every wrapper to the plain lock and every
+// annotation to nothing, and must not need a single lockdep symbol.
+#if LOCKDEP_ENABLED
+#error "this test must be compiled with LOCKDEP_ENABLED=0"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <type_traits>
+
+#include "lockdep/guard.hpp"
+#include "lockdep/introspect.hpp"
+#include "lockdep/lockdep.hpp"
+#include "lockdep/waiver.hpp"
+
+namespace {
+
+static_assert(sizeof(lockdep::mutex) == sizeof(std::mutex));
+static_assert(sizeof(lockdep::timed_mutex) == sizeof(std::timed_mutex));
+static_assert(sizeof(lockdep::recursive_mutex) == sizeof(std::recursive_mutex));
+static_assert(sizeof(lockdep::shared_mutex) == sizeof(std::shared_timed_mutex));
+static_assert(sizeof(lockdep::tracked<std::shared_mutex>) == sizeof(std::shared_mutex));
+static_assert(alignof(lockdep::mutex) == alignof(std::mutex));
+// The disabled types live in their own inline namespace, so objects compiled
+// with different settings cannot be linked together (see abi_mismatch.cmake).
+static_assert(std::is_same_v<lockdep::mutex, lockdep::v1_off::mutex>);
+
+TEST(Disabled, WrappersAreThePlainLockSize) {
+  EXPECT_EQ(sizeof(lockdep::mutex), sizeof(std::mutex));
+  EXPECT_EQ(sizeof(lockdep::spinlock), sizeof(lockdep::internal::raw_spinlock));
+}
+
+TEST(Disabled, AbbaProducesNoReportAndLocksStillExclude) {
+  int callbacks = 0;
+  lockdep::set_report_callback([&](const lockdep::report&) { ++callbacks; });
+  lockdep::mutex a{"a"};
+  lockdep::mutex b{"b"};
+  {
+    std::scoped_lock g(a);
+    std::lock_guard h(b);
+  }
+  {
+    std::lock_guard g(b);
+    std::lock_guard h(a);
+  }
+  EXPECT_EQ(callbacks, 0);
+  EXPECT_EQ(lockdep::get_statistics().reports, 0u);
+  // Still a real mutex: another thread cannot take it while we hold it.
+  std::lock_guard g(a);
+  bool other_got_it = true;
+  std::thread([&] { other_got_it = a.try_lock(); if (other_got_it) a.unlock(); }).join();
+  EXPECT_FALSE(other_got_it);
+}
+
+TEST(Disabled, AnnotationApiCompilesToNothing) {
+  lockdep::lock_map rcu{"rcu", lockdep::wait_type::spin, lockdep::wait_type::free, lockdep::check::track_only};
+  lockdep::lock_acquire(rcu, lockdep::read_mode::shared_recursive);
+  EXPECT_TRUE(lockdep::is_held(rcu));
+  lockdep::assert_held(rcu);
+  EXPECT_TRUE(lockdep::lock_release(rcu));
+  lockdep::might_lock(rcu);
+  lockdep::validation_off off;
+  lockdep::scoped_key key{"dynamic"};
+  lockdep::mutex keyed{key};
+  keyed.lock_nested(1);
+  keyed.unlock();
+  lockdep::spinlock s{"s"};
+  lockdep::spin_lock_irq(s);
+  EXPECT_TRUE(lockdep::hardirqs_enabled());
+  lockdep::spin_unlock_irq(s);
+  lockdep::irq_flags f = lockdep::spin_lock_irqsave(s);
+  lockdep::spin_unlock_irqrestore(s, f);
+  {
+    lockdep::hardirq_scope irq;
+    EXPECT_FALSE(lockdep::in_hardirq());
+  }
+  lockdep::shared_mutex rw{"rw"};
+  {
+    lockdep::shared_lock r(rw);
+    lockdep::unique_lock w(keyed);
+  }
+  EXPECT_TRUE(lockdep::reset());
+  lockdep::waive("a", "b", "disabled build");
+  EXPECT_TRUE(lockdep::waived_reports().empty());
+  EXPECT_TRUE(lockdep::dump_classes().empty());
+  EXPECT_TRUE(lockdep::graph_dot().find("digraph") != std::string::npos);
+}
+
+}  // namespace
