@@ -16,8 +16,9 @@
 //
 // A waived report is never silently dropped: it still reaches the report
 // callback, with report::waived set; it is counted in statistics::waived and
-// listed by waived_reports(); and a one-line note (not the report) is
-// printed while print_reports is on. It is not printed as an error, does not
+// listed by waived_reports(); and a one-line note (not the report),
+// "lockdep: waived <kind> report (<reason>)", is printed while print_reports
+// is on. It is not printed as an error, does not
 // halt (halt_on_error), does not count towards max_reports, and does not
 // fail a GoogleTest test (lockdep/gtest.hpp).
 //

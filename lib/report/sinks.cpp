@@ -80,7 +80,7 @@ void deliver(const report_record& rec) {
   rep.text = format_report(rep, rec, o.stacktrace);
   if (waived) {
     note_waived(rep, waiver_reason);
-    if (o.print_reports) print_text(o, "lockdep: waived (" + waiver_reason + "): " + rep.header + "\n");
+    if (o.print_reports) print_text(o, "lockdep: waived " + std::string(to_string(rep.kind)) + " report (" + waiver_reason + ")\n");
     if (cb) cb(rep);
     if (observer) observer(rep);
     return;
