@@ -24,6 +24,8 @@ std::uint32_t capture_once(std::uint32_t& trace) {
   if (!trace && core().stacktraces.load(std::memory_order_relaxed)) {
     thread_state* ts = current_thread_state_if_any();
     trace = core().traces.capture(k_trace_skip, ts ? ts->entry_ip : 0);
+    if (!trace && core().traces.full())
+      limit_reached(ts, "BUG: MAX_STACK_TRACE_ENTRIES too low!", "max_trace_entries");
   }
   return trace;
 }
@@ -285,8 +287,12 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
       if (!prev.trylock && prev.read != 2) break;
     }
   }
-  if (!add_chain(chain_key, ts, base, next, ts.ctx_type))
-    limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAINS too low!", "max_chains");
+  if (!add_chain(chain_key, ts, base, next, ts.ctx_type)) {
+    if (cs.nr_chain_recs < cs.limits.max_chains && cs.chains.size() < cs.chains.capacity())
+      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!", "max_chain_hlocks");
+    else
+      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAINS too low!", "max_chains");
+  }
 }
 
 void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32_t& trace) noexcept {

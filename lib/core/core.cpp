@@ -59,6 +59,7 @@ void init_core(core_state& c) {
 }  // namespace
 
 core_state* g_core = nullptr;
+void install_fork_handlers() noexcept;  // fork.cpp
 
 core_state& core() noexcept {
   if (core_init_state.load(std::memory_order_acquire) >= 2)
@@ -67,6 +68,7 @@ core_state& core() noexcept {
   if (core_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     auto* c = new (core_storage) core_state();
     init_core(*c);
+    install_fork_handlers();
     g_core = c;
     core_init_state.store(2, std::memory_order_release);
     return *c;

@@ -78,6 +78,10 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
 
 }  // namespace
 
+// fork() (fork.cpp): the interner must not be copied mid-update.
+void lock_interner() noexcept { interner().lock.lock(); }
+void unlock_interner() noexcept { interner().lock.unlock(); }
+
 // ---- classes ------------------------------------------------------------------------
 
 lock_class* register_class(lock_class_key& key, unsigned subclass, std::uint8_t inner, std::uint8_t outer,

@@ -62,6 +62,9 @@ void snapshot_key(const lock_class_key* key, class_snapshot& out) {
 
 }  // namespace
 
+// fork() child (fork.cpp): a thread that was delivering does not exist here.
+void release_delivery_after_fork() noexcept { g_deliver_lock.unlock(); }
+
 void set_deliver_hook(deliver_hook h) noexcept { g_deliver.store(h, std::memory_order_release); }
 
 const std::uintptr_t* trace_frames(std::uint32_t id, unsigned* n) noexcept { return core().traces.get(id, n); }

@@ -1,0 +1,79 @@
+// fork() while other threads use lockdep.
+//
+// The child has one thread: the one that forked. Every other thread's
+// internal critical section (graph lock, thread list, key interner) would
+// stay locked forever in the child if fork() caught it mid-way, and their
+// held-lock stacks describe threads that no longer exist. So:
+//   * prepare (parent, before fork): take the graph lock, the interner and
+//     the thread list, so no internal table is copied half-updated; with
+//     fork_report=1 first report the locks other threads hold (in the child
+//     they stay locked forever: a child that takes one deadlocks);
+//   * parent after fork: release them;
+//   * child after fork: release them, forget the other threads' held locks
+//     (those threads are gone) and free the report delivery lock.
+#include <pthread.h>
+#include <signal.h>
+
+#include "core/core.hpp"
+#include "lockdep/report.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+void lock_interner() noexcept;
+void unlock_interner() noexcept;
+void release_delivery_after_fork() noexcept;
+
+namespace {
+
+sigset_t g_fork_saved_mask;
+
+unsigned locks_held_by_other_threads(const thread_state* self) {
+  unsigned n = 0;
+  for_each_thread([&](thread_state& t) {
+    if (&t != self) n += t.depth.load(std::memory_order_relaxed);
+  });
+  return n;
+}
+
+void before_fork() {
+  thread_state* self = current_thread_state_if_any();
+  if (core_ready() && (!self || self->recursion == 0) && get_options().report_held_at_fork) {
+    if (unsigned n = locks_held_by_other_threads(self))
+      misuse_report(current_thread_state(), report_kind::bad_lock_usage,
+                    "fork() while other threads hold locks: in the child they stay locked forever", nullptr,
+                    static_cast<long>(n));
+  }
+  // No signal handler of this thread may enter lockdep while we hold its locks.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &g_fork_saved_mask);
+  lock_interner();
+  core().graph_lock.lock();
+  lock_thread_list();
+}
+
+void after_fork_parent() {
+  unlock_thread_list();
+  core().graph_lock.unlock();
+  unlock_interner();
+  pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
+}
+
+void after_fork_child() {
+  thread_state* self = current_thread_state_if_any();
+  for (thread_state* t = first_thread(); t; t = t->next)
+    if (t != self) t->depth.store(0, std::memory_order_relaxed);
+  unlock_thread_list();
+  core().graph_lock.unlock();
+  unlock_interner();
+  release_delivery_after_fork();
+  pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
+}
+
+}  // namespace
+
+// Called once by the core's initialisation (which also makes a static link
+// keep this file).
+void install_fork_handlers() noexcept { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
+
+LOCKDEP_INTERNAL_END

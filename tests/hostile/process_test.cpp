@@ -1,0 +1,242 @@
+// fork(), real signals, thread_local destructors and a reporting callback
+// that locks: lockdep keeps working and never deadlocks on itself.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "hostile_support.hpp"
+
+namespace {
+
+using lockdep::report_kind;
+using namespace std::chrono_literals;
+
+// Waits for `pid` at most `limit`; kills it and returns -1 on timeout.
+int wait_child(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+// In a child: an ABBA on fresh classes is reported (through the callback
+// the child inherited). Returns the exit code to use.
+int child_abba_check(lockdep_test::report_capture& cap) {
+  if (!lockdep::reset()) return 2;  // refused: a dead thread's locks still "held"
+  cap.clear();
+  lockdep::lock_map a{"child_a"};
+  lockdep::lock_map b{"child_b"};
+  lockdep::lock_acquire(a);
+  lockdep::lock_acquire(b);
+  lockdep::lock_release(b);
+  lockdep::lock_release(a);
+  lockdep::lock_acquire(b);
+  lockdep::lock_acquire(a);
+  lockdep::lock_release(a);
+  lockdep::lock_release(b);
+  return cap.count(report_kind::circular_dependency) == 1 ? 0 : 3;
+}
+
+TEST(HostileProcess, ForkWhileAnotherThreadHoldsLocksIsReportedAndTheChildWorks) {
+  lockdep_test::report_capture cap;
+  lockdep::options o = lockdep::get_options();
+  o.report_held_at_fork = true;
+  lockdep::set_options(o);
+  lockdep::lock_map held_elsewhere{"held_across_fork"};
+  std::atomic<int> phase{0};
+  std::thread holder([&] {
+    lockdep::lock_acquire(held_elsewhere);
+    phase = 1;
+    while (phase != 2) std::this_thread::sleep_for(1ms);
+    lockdep::lock_release(held_elsewhere);
+  });
+  while (phase != 1) std::this_thread::sleep_for(1ms);
+  const pid_t pid = fork();
+  if (pid == 0) _exit(child_abba_check(cap));
+  phase = 2;
+  holder.join();
+  EXPECT_EQ(wait_child(pid), 0);
+  EXPECT_EQ(cap.count(report_kind::bad_lock_usage), 1u);
+  o.report_held_at_fork = false;
+  lockdep::set_options(o);
+  hostile::expect_abba_still_detected(cap);
+}
+
+TEST(HostileProcess, ForkDuringConstantColdPathWorkNeverDeadlocksTheChild) {
+  lockdep_test::report_capture cap;
+  std::atomic<bool> stop{false};
+  lockdep::lock_map outer{"churn_outer"};
+  std::thread churn([&] {
+    // New classes and chains all the time: the graph lock is taken and
+    // released thousands of times a second, so forks land inside it.
+    while (!stop) {
+      lockdep::scoped_key key{"churn_key"};
+      lockdep::lock_map m{key.get()};
+      lockdep::lock_acquire(outer);
+      lockdep::lock_acquire(m);
+      lockdep::lock_release(m);
+      lockdep::lock_release(outer);
+    }
+  });
+  for (int i = 0; i < 40; ++i) {
+    const pid_t pid = fork();
+    if (pid == 0) _exit(child_abba_check(cap));
+    ASSERT_EQ(wait_child(pid), 0) << "fork #" << i;
+  }
+  stop = true;
+  churn.join();
+  EXPECT_EQ(cap.count(), 0u);
+  hostile::expect_abba_still_detected(cap);
+}
+
+// ---- signals -------------------------------------------------------------------
+
+lockdep::lock_map* g_signal_lock = nullptr;
+std::atomic<int> g_handled{0};
+
+void on_signal(int) {
+  lockdep::signal_handler_scope scope;
+  lockdep::lock_acquire(*g_signal_lock);
+  lockdep::lock_release(*g_signal_lock);
+  g_handled.fetch_add(1, std::memory_order_relaxed);
+}
+
+struct signal_handler_installed {
+  struct sigaction old {};
+  explicit signal_handler_installed(lockdep::lock_map& m) {
+    g_signal_lock = &m;
+    g_handled = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, &old);
+  }
+  ~signal_handler_installed() { sigaction(SIGUSR1, &old, nullptr); }
+};
+
+TEST(HostileSignals, AReportRaisedInARealHandlerIsDeliveredAfterIt) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map m{"taken_in_handler", lockdep::wait_type::spin};
+  signal_handler_installed installed{m};
+  lockdep::lock_acquire(m);  // with "irqs" (signals) enabled: HARDIRQ-ON-W
+  lockdep::lock_release(m);
+  raise(SIGUSR1);  // the handler takes it in "hardirq" context: IN-HARDIRQ-W
+  EXPECT_EQ(g_handled.load(), 1);
+  ASSERT_EQ(cap.count(report_kind::inconsistent_lock_state), 1u);
+  EXPECT_EQ(cap.first().classes.at(0).name, "taken_in_handler");
+  hostile::expect_abba_still_detected(cap);
+}
+
+TEST(HostileSignals, SignalStormDuringColdPathWorkNeitherDeadlocksNorReports) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map in_handler{"storm_handler_lock", lockdep::wait_type::spin};
+  signal_handler_installed installed{in_handler};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> ready{false};
+  std::vector<std::unique_ptr<lockdep::lock_map>> maps;
+  static const char* const names[] = {"storm0", "storm1", "storm2", "storm3", "storm4", "storm5",
+                                       "storm6", "storm7", "storm8", "storm9", "storm10", "storm11"};
+  for (const char* name : names) maps.push_back(std::make_unique<lockdep::lock_map>(name));
+  std::thread worker([&] {
+    ready = true;
+    unsigned n = 0;
+    while (!stop) {
+      // Ordered by index (no inversion), varying pairs: chain-cache misses.
+      const unsigned i = n % 12, j = (n / 12) % 12;
+      ++n;
+      if (i >= j) continue;
+      lockdep::lock_acquire(*maps[i]);
+      lockdep::lock_acquire(*maps[j]);
+      lockdep::lock_release(*maps[j]);
+      lockdep::lock_release(*maps[i]);
+      if (n % 1000 == 0) {
+        lockdep::scoped_key key{"storm_dynamic"};
+        lockdep::lock_map d{key.get()};
+        lockdep::lock_acquire(d);
+        lockdep::lock_release(d);
+      }
+    }
+  });
+  while (!ready) std::this_thread::yield();
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  int sent = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    pthread_kill(worker.native_handle(), SIGUSR1);
+    ++sent;
+    std::this_thread::sleep_for(200us);
+  }
+  stop = true;
+  worker.join();
+  EXPECT_GT(g_handled.load(), 0);
+  for (const auto& r : cap.reports()) ADD_FAILURE() << r.text;
+  hostile::expect_abba_still_detected(cap);
+}
+
+// ---- thread_local destructors and re-entry -------------------------------------------
+
+struct locks_at_thread_exit {
+  lockdep::mutex* first;
+  lockdep::mutex* second;
+  ~locks_at_thread_exit() {
+    std::lock_guard<lockdep::mutex> g1(*first);
+    std::lock_guard<lockdep::mutex> g2(*second);
+  }
+};
+
+TEST(HostileThreads, LockingFromAThreadLocalDestructorIsTracked) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"tls_dtor_a"};
+  lockdep::mutex b{"tls_dtor_b"};
+  std::thread([&] {
+    thread_local locks_at_thread_exit t{&a, &b};
+    (void)t;
+  }).join();
+  EXPECT_EQ(cap.count(), 0u);
+  {
+    std::lock_guard<lockdep::mutex> g1(b);
+    std::lock_guard<lockdep::mutex> g2(a);  // inverse of the destructor's order
+  }
+  EXPECT_EQ(cap.count(report_kind::circular_dependency), 1u);
+}
+
+TEST(HostileThreads, ACallbackThatLocksDoesNotReenterTheValidator) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex callback_lock{"callback_lock"};
+  std::atomic<int> calls{0};
+  auto previous = lockdep::set_report_callback([&](const lockdep::report&) {
+    std::lock_guard<lockdep::mutex> g(callback_lock);  // lockdep-instrumented, inside delivery
+    calls.fetch_add(1);
+  });
+  lockdep::lock_map a{"reenter_a"};
+  lockdep::lock_map b{"reenter_b"};
+  lockdep::lock_acquire(a);
+  lockdep::lock_acquire(b);
+  lockdep::lock_release(b);
+  lockdep::lock_release(a);
+  lockdep::lock_acquire(b);
+  lockdep::lock_acquire(a);
+  lockdep::lock_release(a);
+  lockdep::lock_release(b);
+  lockdep::set_report_callback(previous);
+  EXPECT_EQ(calls.load(), 1);
+  lockdep::assert_none_held();
+  EXPECT_EQ(cap.count(), 0u);
+  hostile::expect_abba_still_detected(cap);
+}
+
+}  // namespace
