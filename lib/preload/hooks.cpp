@@ -99,16 +99,11 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
   return rc;
 }
 
-// Fork: no internal lock may be held by another thread at the fork, or the
-// child would wait for it forever. Registered first, so it prepares last.
-void before_fork() {
-  lockdep::internal::core().graph_lock.lock();
-  lock_tables_for_fork();
-}
-void after_fork() {
-  unlock_tables_after_fork();
-  lockdep::internal::core().graph_lock.unlock();
-}
+// Fork: none of the interposer's tables may be locked by another thread at
+// the fork, or the child would wait for it forever. (The core's own locks
+// have their own fork handlers, lib/core/fork.cpp.)
+void before_fork() { lock_tables_for_fork(); }
+void after_fork() { unlock_tables_after_fork(); }
 
 __attribute__((constructor)) void preload_start() {
   resolve_real();

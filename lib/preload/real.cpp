@@ -86,6 +86,7 @@ preload_options read_options() {
   o.site_frames = parse_unsigned(env, "preload_site_frames", o.site_frames, 1, k_max_site_frames);
   o.skip_frames = parse_unsigned(env, "preload_skip_frames", o.skip_frames, 0, 32);
   o.join = parse_unsigned(env, "preload_join", 1, 0, 1) != 0;
+  o.join_grace_ms = parse_unsigned(env, "preload_join_grace_ms", o.join_grace_ms, 0, 60000);
   o.enabled = parse_unsigned(env, "preload_enable", 1, 0, 1) != 0;
   return o;
 }

@@ -5,7 +5,16 @@
 // releases it before waiting. Joining a thread while holding M, where the
 // thread's body takes M, then closes a cycle M -> thread -> M and is
 // reported as a circular dependency, before the joiner blocks.
+//
+// A join can only block while the thread still runs. Programs commonly
+// join, under the lock the thread's exit path took, a thread that has
+// already said goodbye (pigz's yarn: the thread marks itself done under
+// `threads_lock`, the joiner waits for that mark, then joins holding the
+// lock). So a join first gives the thread a short grace period
+// (preload_join_grace_ms, within the time the join would block anyway) to
+// finish its body, and only a thread still running after it is validated.
 #include <pthread.h>
+#include <time.h>
 
 #include <cstdlib>
 
@@ -20,7 +29,8 @@ struct start_pack {
   void* (*fn)(void*);
   void* arg;
   instance* wait;
-  std::atomic<int> refs;  // the thread's and the join table's
+  std::atomic<int> refs;
+  std::atomic<bool> finished;  // the body returned (or unwound)  // the thread's and the join table's
 };
 
 constexpr unsigned k_thread_slots = 4096;
@@ -78,9 +88,19 @@ struct body_scope {
       hook_scope scope;
       if (scope && p->wait) note_release(*p->wait, type_normal, reinterpret_cast<std::uintptr_t>(p->fn) + 1);
     }
+    p->finished.store(true, std::memory_order_release);
     put(p);
   }
 };
+
+bool finishes_soon(start_pack& p) {
+  for (unsigned waited = 0;; ++waited) {
+    if (p.finished.load(std::memory_order_acquire)) return true;
+    if (waited >= options().join_grace_ms) return false;
+    const struct timespec one_ms = {0, 1000000};
+    nanosleep(&one_ms, nullptr);
+  }
+}
 
 void* trampoline(void* arg) {
   auto* p = static_cast<start_pack*>(arg);
@@ -104,6 +124,7 @@ int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*),
         p->fn = fn;
         p->arg = arg;
         p->refs.store(2, std::memory_order_relaxed);
+        p->finished.store(false, std::memory_order_relaxed);
         call_site site;
         capture_site(site, ip);
         p->wait = reinitialise(p, lock_kind::thread, key_for_site(site, lock_kind::thread, site_origin::create));
@@ -127,7 +148,7 @@ int pthread_join(pthread_t t, void** result) {
   const auto ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
   if (!resolve_real()) return EINVAL;
   start_pack* p = take(t);
-  if (p && p->wait) {
+  if (p && p->wait && !finishes_soon(*p)) {
     hook_scope scope;
     if (scope && note_acquire(*p->wait, 0, false, type_normal, ip)) note_release(*p->wait, type_normal, ip);
   }

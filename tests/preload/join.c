@@ -1,5 +1,6 @@
-/* Joining a thread while holding a lock its body takes: the join would
-   deadlock had the thread not finished yet. */
+/* Joining a still running thread while holding a lock its body takes:
+   the join deadlocks whenever the thread needs the lock again. (Here it
+   does not, so the program ends once the thread's final sleep is over.) */
 #include <pthread.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@ static void* body(void* arg) {
   pthread_mutex_lock(&state);
   done = 1;
   pthread_mutex_unlock(&state);
+  usleep(300 * 1000); /* still running when joined */
   return NULL;
 }
 
