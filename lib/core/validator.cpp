@@ -197,8 +197,10 @@ LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m, bool report, s
   }
   held_lock& h = ts->held[i];
   if (h.references > 0) {
+    // A merged entry stays matchable by class until its last acquisition
+    // goes: the locks under a nest lock may be released in any order, so the
+    // one left need not be the instance that created the entry.
     --h.references;
-    if (h.references == 0) h.nest_merged = false;
     return true;
   }
   cold_section section(ts);
