@@ -24,12 +24,16 @@ class chain_cache {
 
   bool contains(std::uint64_t key) const noexcept {
     key = normalize(key);
-    std::size_t i = static_cast<std::size_t>(key) & mask_;
+    // Locals: the acquire loads below would otherwise make the compiler
+    // reload both members on every probe step.
+    std::atomic<std::uint64_t>* const slots = slots_;
+    const std::size_t mask = mask_;
+    std::size_t i = static_cast<std::size_t>(key) & mask;
     for (;;) {
-      std::uint64_t k = slots_[i].load(std::memory_order_acquire);
+      std::uint64_t k = slots[i].load(std::memory_order_acquire);
       if (k == key) return true;
       if (k == k_empty) return false;
-      i = (i + 1) & mask_;
+      i = (i + 1) & mask;
     }
   }
   // Graph lock held. Returns false when the cache is full.

@@ -52,7 +52,8 @@ struct core_state {
 
 core_state& core() noexcept;  // initialised on first call
 bool core_ready() noexcept;
-extern core_state* g_core;
+// Hidden: the shared library's warm path loads it directly, not via the GOT.
+extern core_state* g_core __attribute__((visibility("hidden")));
 // For the warm path, which runs only once a class exists (so the core does).
 inline core_state& core_unchecked() noexcept { return *g_core; }
 
@@ -140,6 +141,12 @@ void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32
 // Index of the first held lock of the current irq context.
 unsigned context_base(const thread_state& ts) noexcept;
 
+// ---- acquire / release with the caller's address given (validator.cpp) -------------
+// For front ends whose public entry is not the user's call (the preload
+// interposer): `ip` is reported as `at:` and starts captured traces.
+void acquire_at(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) noexcept;
+bool release_at(lock_map& m, std::uintptr_t ip) noexcept;
+
 // ---- held stack edits (validator.cpp) ---------------------------------------------
 void copy_held(held_lock& to, const held_lock& from) noexcept;
 // Drop the entry for `m` (e.g. after it was freed while held), replaying the rest.
@@ -150,6 +157,13 @@ void drop_context_locks(thread_state& ts) noexcept;
 void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept;
 // Search all contexts; `read` -1 matches any mode.
 int find_held_any_context(const thread_state& ts, const lock_map& m, int read) noexcept;
+
+// ---- external reports (external_report.cpp) -----------------------------------------
+// A circular dependency between two instances of one class, found by a front
+// end that orders instances itself (the preload interposer). Takes a cold
+// section; `signature` deduplicates (e.g. the two instances' ids).
+void report_instance_cycle(lock_map& acquiring, lock_map& held, std::uint64_t signature,
+                           const char* message) noexcept;
 
 // ---- irq (irq_state.cpp) -----------------------------------------------------------------
 // Mark ENABLED bits on held locks after an irqs-on transition.

@@ -14,11 +14,9 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
-namespace {
+__thread thread_state* tls_thread_state __attribute__((tls_model("initial-exec"))) = nullptr;
 
-// The one TLS slot: a pointer, initial-exec so the shared library reaches it
-// without a __tls_get_addr call, and small so dlopen still works.
-thread_local thread_state* tls_state __attribute__((tls_model("initial-exec"))) = nullptr;
+namespace {
 
 spin_mutex threads_lock;
 thread_state* threads_head = nullptr;
@@ -41,7 +39,7 @@ void teardown(void* p) {
   deliver_pending();
   // A lock taken by a later key destructor recreates the state (and the
   // key is set again, so pthread runs this once more for it).
-  tls_state = nullptr;
+  tls_thread_state = nullptr;
   unlink_thread(ts);
   ts->~thread_state();
   munmap(ts, sizeof(thread_state));
@@ -63,7 +61,7 @@ void ensure_key() {
 // check it here, and deliver whatever is still queued (a report must not be
 // lost because the program ended right after it).
 __attribute__((destructor)) void at_process_exit() {
-  if (thread_state* ts = tls_state) {
+  if (thread_state* ts = tls_thread_state) {
     if (ts->depth.load(std::memory_order_relaxed) > 0 && ts->recursion == 0 && ts->off == 0)
       misuse_report(ts, report_kind::locks_held_at_exit, "still has locks held!", nullptr);
   }
@@ -76,10 +74,8 @@ void lock_thread_list() noexcept { threads_lock.lock(); }
 void unlock_thread_list() noexcept { threads_lock.unlock(); }
 thread_state* first_thread() noexcept { return threads_head; }
 
-thread_state* current_thread_state_if_any() noexcept { return tls_state; }
-
 thread_state* current_thread_state() noexcept {
-  if (thread_state* ts = tls_state) return ts;
+  if (thread_state* ts = tls_thread_state) return ts;
   void* mem = mmap(nullptr, sizeof(thread_state), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                    -1, 0);
   if (mem == MAP_FAILED) return nullptr;
@@ -89,7 +85,7 @@ thread_state* current_thread_state() noexcept {
   if (ts->max_depth > k_max_held_capacity) ts->max_depth = k_max_held_capacity;
   ts->chain_key = initial_chain_key(ctx_process);
   update_usage_needs(*ts);
-  tls_state = ts;
+  tls_thread_state = ts;
   lock_thread_list();
   ts->next = threads_head;
   if (threads_head) threads_head->prev = ts;
@@ -122,7 +118,7 @@ void update_usage_needs(thread_state& ts) noexcept {
 
 void thread_name(const thread_state& ts, char out[32]) noexcept {
   out[0] = 0;
-  if (&ts == tls_state) {
+  if (&ts == tls_thread_state) {
     prctl(PR_GET_NAME, out, 0, 0, 0);
   } else {
     char path[64];

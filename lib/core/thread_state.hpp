@@ -92,8 +92,13 @@ struct thread_state {
 // The calling thread's state, created on first use (nullptr while lockdep is
 // initialising or the thread is past its teardown and allocation failed).
 thread_state* current_thread_state() noexcept;
-// Fast accessor: nullptr if not created yet.
-thread_state* current_thread_state_if_any() noexcept;
+// The one TLS slot: a pointer, initial-exec so even the shared library
+// reaches it with one %fs-relative load (no __tls_get_addr call), and small
+// so a dlopen'ed liblockdep fits in the static TLS surplus. `__thread`, not
+// thread_local: a plain pointer needs no TLS wrapper function.
+extern __thread thread_state* tls_thread_state __attribute__((tls_model("initial-exec")));
+// Fast accessor, inlined into the warm path: nullptr if not created yet.
+inline thread_state* current_thread_state_if_any() noexcept { return tls_thread_state; }
 
 // Recompute thread_state::need after an irq state change.
 void update_usage_needs(thread_state& ts) noexcept;
