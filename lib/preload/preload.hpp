@@ -70,7 +70,7 @@ struct preload_options {
   unsigned site_frames = 1;  // preload_site_frames: frames forming a class's site (1..8)
   unsigned skip_frames = 0;  // preload_skip_frames: caller frames skipped first (lock helpers)
   bool join = true;          // preload_join: pthread_join wait maps
-  unsigned join_grace_ms = 50;  // preload_join_grace_ms: a join of a thread finishing within it is not validated
+  unsigned join_grace_ms = 500; // preload_join_grace_ms: a join of a thread finishing within it is not validated
   bool enabled = true;       // preload_enable: 0 forwards everything untouched
 };
 const preload_options& options() noexcept;

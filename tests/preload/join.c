@@ -12,7 +12,7 @@ static void* body(void* arg) {
   pthread_mutex_lock(&state);
   done = 1;
   pthread_mutex_unlock(&state);
-  usleep(300 * 1000); /* still running when joined */
+  sleep(3); /* still running when joined (past the join grace period) */
   return NULL;
 }
 
