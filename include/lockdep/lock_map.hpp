@@ -112,6 +112,11 @@ LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexc
 LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
+// Contended acquisitions only (the real try_lock failed): note the lock the
+// thread is about to block on, for show_all_locks and the hung-wait watchdog
+// (lockdep/introspect.hpp). They return at once while wait tracking is off.
+LOCKDEP_NOINLINE void wait_begin(lock_map& m) noexcept;
+LOCKDEP_NOINLINE void wait_end() noexcept;
 constexpr unsigned make_flags(read_mode r, bool trylock = false, int subclass = -1) {
   unsigned f = static_cast<unsigned>(r) | (trylock ? k_trylock : 0u);
   if (subclass == -1) return f;

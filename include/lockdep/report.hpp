@@ -134,7 +134,8 @@ struct options {
   int max_reports = 1000;      // max_reports: later reports are counted, not printed
   std::string log_path;        // log_path: append to <log_path>.<pid> instead of stderr
   bool report_held_at_fork = false;  // fork_report: report locks held across fork()
-  int hung_timeout = 0;        // hung_timeout: seconds (0 = off)
+  int hung_timeout = 0;        // hung_timeout: seconds (0 = off); see introspect.hpp
+  int show_locks_signal = 0;   // show_locks_signal: signal number printing all held locks (0 = off)
 };
 #if LOCKDEP_ENABLED
 options get_options();

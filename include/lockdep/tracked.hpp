@@ -83,19 +83,19 @@ class ABSL_LOCKABLE tracked {
 
   LOCKDEP_ALWAYS_INLINE void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
     internal::acquire(map_, kExclusive, nullptr);
-    Traits::lock(m_);
+    lock_real();
   }
   // Nesting annotation: lock a second lock of this class at `subclass`.
   LOCKDEP_ALWAYS_INLINE void lock_nested(unsigned subclass) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
     internal::acquire(map_, internal::make_flags(read_mode::exclusive, false, static_cast<int>(subclass)),
                       nullptr);
-    Traits::lock(m_);
+    lock_real();
   }
   // Many locks of this class under one held outer lock, in any order.
   template <class Outer>
   LOCKDEP_ALWAYS_INLINE void lock_nest_lock(Outer& outer) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
     internal::acquire(map_, kExclusive, &outer.lockdep_map());
-    Traits::lock(m_);
+    lock_real();
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
     if (!Traits::try_lock(m_)) return false;
@@ -131,7 +131,14 @@ class ABSL_LOCKABLE tracked {
     ABSL_SHARED_LOCK_FUNCTION()
   {
     internal::acquire(map_, kShared, nullptr);
-    Traits::lock_shared(m_);
+    if constexpr (requires(M& x) { Traits::try_lock_shared(x); }) {
+      if (Traits::try_lock_shared(m_)) return;
+      internal::wait_begin(map_);
+      Traits::lock_shared(m_);
+      internal::wait_end();
+    } else {
+      Traits::lock_shared(m_);
+    }
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock_shared() requires internal::has_shared<Traits, M>
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
@@ -164,6 +171,20 @@ class ABSL_LOCKABLE tracked {
   M& native() { return m_; }
 
  private:
+  // The real blocking lock. Uncontended it is one try_lock, which costs what
+  // lock() costs; only a contended acquisition tells lockdep what it waits
+  // for (lockdep/introspect.hpp), out of line.
+  LOCKDEP_ALWAYS_INLINE void lock_real() {
+    if constexpr (requires(M& x) { Traits::try_lock(x); }) {
+      if (Traits::try_lock(m_)) return;
+      internal::wait_begin(map_);
+      Traits::lock(m_);
+      internal::wait_end();
+    } else {
+      Traits::lock(m_);
+    }
+  }
+
   static constexpr unsigned kExclusive =
       static_cast<unsigned>(read_mode::exclusive) |
       (internal::traits_recursive<Traits>() ? internal::k_recursive_instance : 0u);

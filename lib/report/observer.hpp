@@ -22,4 +22,12 @@ bool find_waiver(const report_record& rec, std::string* reason);
 void note_waived(const report& rep, const std::string& reason);
 std::uint64_t waived_count();
 
+// introspect.cpp: remember the classes of a delivered (not waived) report,
+// to highlight them in graph_dot().
+void note_reported(const report_record& rec);
+// watchdog.cpp: apply hung_timeout / show_locks_signal (from set_options).
+void configure_watchdog(const options& o);
+// sinks.cpp: write text where reports go (stderr or <log_path>.<pid>).
+void print_to_sink(const std::string& text);
+
 LOCKDEP_INTERNAL_END

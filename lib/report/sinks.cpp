@@ -1,6 +1,7 @@
 // Delivering reports: options, the stderr/log sink, the user callback,
 // halt_on_error, and the counters.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -85,6 +86,7 @@ void deliver(const report_record& rec) {
     if (observer) observer(rep);
     return;
   }
+  note_reported(rec);
   if (o.print_reports) print_text(o, rep.text);
   if (cb) cb(rep);
   if (observer) observer(rep);
@@ -124,6 +126,11 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
     o.max_reports = n;
     return true;
   }
+  if (key == "show_locks_signal") {
+    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0 || n >= NSIG) return false;
+    o.show_locks_signal = n;
+    return true;
+  }
   if (key == "hung_timeout") {
     if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0) return false;
     o.hung_timeout = n;
@@ -152,6 +159,8 @@ init_runtime g_init_runtime;
 }  // namespace
 
 const int runtime_anchor = 1;
+
+void print_to_sink(const std::string& text) { print_text(get_options(), text); }
 
 std::uint64_t set_report_observer(report_observer o) noexcept {
   runtime& r = rt();
@@ -189,6 +198,7 @@ void set_options(const options& o) {
   r.opts = o;
   r.lock.unlock();
   core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);
+  configure_watchdog(o);
 }
 
 bool parse_options(std::string_view text) {
