@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <mutex>
 #include <new>
+#include <shared_mutex>
 #include <type_traits>
 
 #include "absl/synchronization/mutex.h"
@@ -121,6 +122,8 @@ LOCKDEP_BENCH_LOCK("std_mutex", std::mutex);
 LOCKDEP_BENCH_LOCK("lockdep_mutex", lockdep::mutex);
 LOCKDEP_BENCH_LOCK("lockdep_spinlock", lockdep::spinlock);
 LOCKDEP_BENCH_LOCK("lockdep_shared_mutex", lockdep::shared_mutex);
+// The lock lockdep::shared_mutex wraps, as its baseline (exclusive mode).
+LOCKDEP_BENCH_LOCK("std_shared_timed_mutex", std::shared_timed_mutex);
 LOCKDEP_BENCH_LOCK("wrapped_std_mutex", wrapped_std_mutex);
 LOCKDEP_BENCH_LOCK("absl_mutex", absl::Mutex, false);
 LOCKDEP_BENCH_LOCK("absl_mutex_detect", absl::Mutex, true);
