@@ -6,11 +6,11 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
-void report_instance_cycle(lock_map& acquiring, lock_map& held, std::uint64_t signature,
-                           const char* message) noexcept {
+void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
+                           std::uint64_t signature, const char* message) noexcept {
   thread_state* ts = current_thread_state();
   if (!ts || ts->recursion || ts->off) return;
-  ts->entry_ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  ts->entry_ip = ip;
   cold_section section(ts);
   core_state& cs = core();
   if (!cs.enabled.load(std::memory_order_relaxed)) return;
@@ -29,6 +29,7 @@ void report_instance_cycle(lock_map& acquiring, lock_map& held, std::uint64_t si
   r->instance = &acquiring;
   r->ip = ts->entry_ip;
   r->other_instance = &held;
+  r->other_ip = held_ip;
   // The cycle runs through two instances of one class: acquiring -> held was
   // recorded earlier (#1), held -> acquiring is being attempted now (#0).
   const std::uint32_t trace = cs.stacktraces.load(std::memory_order_relaxed) ? cs.traces.capture(2, ts->entry_ip) : 0;

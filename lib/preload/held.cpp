@@ -32,6 +32,7 @@ struct held_entry {
   instance* in;
   std::uint64_t id;
   lockdep::lock_class_key* key;
+  std::uintptr_t ip;    // where it was acquired
   std::uint16_t count;  // extra recursive acquisitions
   std::uint8_t read;
   bool in_core;
@@ -129,7 +130,7 @@ bool order_reaches(std::uint64_t from, std::uint64_t to) {
 }
 
 // Record held -> acquiring; report if acquiring already reaches held.
-void order_check(held_entry& held, instance& acquiring) {
+void order_check(held_entry& held, instance& acquiring, std::uintptr_t ip) {
   bool cycle = false;
   g_order.lock.lock();
   cycle = order_reaches(acquiring.id, held.id);
@@ -145,7 +146,7 @@ void order_check(held_entry& held, instance& acquiring) {
   if (cycle) {
     const std::uint64_t lo = held.id < acquiring.id ? held.id : acquiring.id;
     const std::uint64_t hi = held.id < acquiring.id ? acquiring.id : held.id;
-    core::report_instance_cycle(acquiring.map(), held.in->map(), (hi << 32) ^ lo,
+    core::report_instance_cycle(acquiring.map(), ip, held.in->map(), held.ip, (hi << 32) ^ lo,
                                 "instances of one class nested in opposite orders");
   }
 }
@@ -181,6 +182,10 @@ hook_scope::~hook_scope() {
   if (active_) tl.in_hook = false;
 }
 
+void name_keys_if_safe() noexcept {
+  if (tl.real_locks == 0) name_pending_keys();
+}
+
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
   const int mine = find_entry(in);
   if (mine >= 0) {
@@ -207,7 +212,7 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
       if (h.in_core && same < 0) same = i;
       // Instance order: only blocking acquisitions wait, and recursive
       // readers never wait for each other.
-      if (!trylock && !(read == 2 && h.read == 2)) order_check(h, in);
+      if (!trylock && !(read == 2 && h.read == 2)) order_check(h, in, ip);
     }
     if (same >= 0) {
       if (top_core >= 0 && tl.e[top_core].key == in.key) in_core = false;
@@ -215,7 +220,7 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
     }
   }
   if (in_core) core::acquire_at(in.map(), read_flags(read, trylock), nest, ip);
-  tl.e[tl.n++] = held_entry{&in, in.id, in.key, 0, static_cast<std::uint8_t>(read), in_core};
+  tl.e[tl.n++] = held_entry{&in, in.id, in.key, ip, 0, static_cast<std::uint8_t>(read), in_core};
   if (in.kind != lock_kind::thread) ++tl.real_locks;
   return true;
 }

@@ -7,7 +7,6 @@
 
 #include <cstring>
 
-#include "core/core.hpp"
 #include "preload/preload.hpp"
 
 using namespace lockdep_preload;
@@ -79,6 +78,7 @@ void initialised(const void* lock, lock_kind kind, std::uintptr_t ip) {
   call_site site;
   capture_site(site, ip);
   if (!reinitialise(lock, kind, key_for_site(site, kind, site_origin::init))) forget(lock);
+  name_keys_if_safe();
 }
 
 void destroyed(const void* lock) { forget(lock); }

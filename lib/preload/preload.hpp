@@ -148,5 +148,7 @@ struct wait_token {
 wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
 void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
 void forget_order_edges(std::uint64_t id) noexcept;
+// Name new keys now if this thread holds no program lock (else later).
+void name_keys_if_safe() noexcept;
 
 }  // namespace lockdep_preload

@@ -111,15 +111,18 @@ void module_offset(std::uintptr_t address, char* out, std::size_t cap) {
 }
 
 // Frame text "function (file:line)" from describe_frame's
-// "function+0xoff /path/file:line" (falls back to its full text).
+// "function (module+0xoff) /path/file:line" or "function+0xoff /path/file:line"
+// (its full text when there is no line information).
 std::string short_frame(std::uintptr_t return_address) {
-  std::string d = lockdep::describe_frame(return_address);
-  const std::size_t space = d.find(' ');
-  if (space == std::string::npos || d.compare(0, 1, "?") == 0) return d;
-  std::string fn = d.substr(0, space);
-  std::string where = d.substr(space + 1);
-  if (where.empty() || where[0] == '(') return d;  // "(module+0xoff)": no debug info
+  const std::string d = lockdep::describe_frame(return_address);
+  const std::size_t last_space = d.rfind(' ');
+  const std::size_t colon = d.rfind(':');
+  if (d.compare(0, 1, "?") == 0 || last_space == std::string::npos || colon == std::string::npos ||
+      colon < last_space || d[last_space + 1] == '(')
+    return d;
+  std::string fn = d.substr(0, d.find(' '));
   if (const std::size_t plus = fn.rfind("+0x"); plus != std::string::npos) fn.resize(plus);
+  std::string where = d.substr(last_space + 1);
   if (const std::size_t slash = where.rfind('/'); slash != std::string::npos) where = where.substr(slash + 1);
   return fn + " (" + where + ")";
 }
