@@ -162,8 +162,9 @@ int find_held_any_context(const thread_state& ts, const lock_map& m, int read) n
 // A circular dependency between two instances of one class, found by a front
 // end that orders instances itself (the preload interposer). Takes a cold
 // section; `signature` deduplicates (e.g. the two instances' ids).
-void report_instance_cycle(lock_map& acquiring, lock_map& held, std::uint64_t signature,
-                           const char* message) noexcept;
+// `ip`/`held_ip`: where each was acquired (`at:`).
+void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
+                           std::uint64_t signature, const char* message) noexcept;
 
 // ---- irq (irq_state.cpp) -----------------------------------------------------------------
 // Mark ENABLED bits on held locks after an irqs-on transition.
