@@ -152,7 +152,10 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
   cold_section section(ts);
   lock_class* c = nullptr;
   if (m && m->key() && map_access::alive(*m) != 0) c = key_access::classes(*m->key())[m->subclass()].load();
-  const std::uint64_t s = chain_mix(chain_mix(static_cast<std::uint64_t>(kind) + 101, c ? c->id : 0),
+  // A lock never acquired has no class yet: its key tells it apart from others.
+  const std::uint64_t who = c ? c->id : (m ? reinterpret_cast<std::uintptr_t>(m->key()) : 0);
+  const std::uint64_t s = chain_mix(chain_mix(chain_mix(static_cast<std::uint64_t>(kind) + 101, static_cast<std::uint32_t>(who)),
+                                              static_cast<std::uint32_t>(who >> 32)),
                                     static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(message))) ^
                           (kind == report_kind::locks_held_at_exit ? static_cast<std::uint64_t>(ts->tid) << 20 : 0);
   report_record* r = begin_report(kind, s);

@@ -190,6 +190,18 @@ TEST(CoreReports, BadUnlockBalanceWrapperSkipsRealUnlock) {
   EXPECT_EQ(cap.count(), 1u);
 }
 
+TEST(CoreReports, BadUnlockBalanceOfTwoNeverLockedClassesIsTwoProblems) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map first{"never_locked_1"};
+  lockdep::lock_map second{"never_locked_2"};
+  EXPECT_FALSE(lockdep::lock_release(first));
+  EXPECT_FALSE(lockdep::lock_release(second));  // another class: another report
+  EXPECT_FALSE(lockdep::lock_release(first));   // the same problem again: not
+  ASSERT_EQ(cap.count(), 2u);
+  EXPECT_EQ(cap.reports()[0].classes.at(0).name, "never_locked_1");
+  EXPECT_EQ(cap.reports()[1].classes.at(0).name, "never_locked_2");
+}
+
 // ---- freeing a held lock -----------------------------------------------------
 
 TEST(CoreReports, HeldLockFreedHeapLockMap) {
