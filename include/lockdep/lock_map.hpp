@@ -32,6 +32,7 @@
 // construction and destruction must not race with use, as for any lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "lockdep/config.hpp"
@@ -117,6 +118,11 @@ LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
 // (lockdep/introspect.hpp). They return at once while wait tracking is off.
 LOCKDEP_NOINLINE void wait_begin(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void wait_end() noexcept;
+// lock_stat (lockdep/introspect.hpp), off by default: while on, wrappers
+// report each acquisition and release so hold times can be measured.
+extern std::atomic<bool> lock_stat_on;
+LOCKDEP_NOINLINE void stat_acquired(lock_map& m) noexcept;
+LOCKDEP_NOINLINE void stat_released(lock_map& m) noexcept;
 constexpr unsigned make_flags(read_mode r, bool trylock = false, int subclass = -1) {
   unsigned f = static_cast<unsigned>(r) | (trylock ? k_trylock : 0u);
   if (subclass == -1) return f;

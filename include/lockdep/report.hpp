@@ -136,6 +136,7 @@ struct options {
   bool report_held_at_fork = false;  // fork_report: report locks held across fork()
   int hung_timeout = 0;        // hung_timeout: seconds (0 = off); see introspect.hpp
   int show_locks_signal = 0;   // show_locks_signal: signal number printing all held locks (0 = off)
+  bool lock_stat = false;      // lock_stat: collect contention statistics (introspect.hpp)
 };
 #if LOCKDEP_ENABLED
 options get_options();

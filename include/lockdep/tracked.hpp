@@ -100,9 +100,11 @@ class ABSL_LOCKABLE tracked {
   LOCKDEP_ALWAYS_INLINE bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
     if (!Traits::try_lock(m_)) return false;
     internal::acquire(map_, kExclusive | internal::k_trylock, nullptr);
+    note_acquired();
     return true;
   }
   LOCKDEP_ALWAYS_INLINE void unlock() ABSL_UNLOCK_FUNCTION() {
+    note_released();
     if (internal::release(map_)) Traits::unlock(m_);
   }
 
@@ -112,7 +114,7 @@ class ABSL_LOCKABLE tracked {
     ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kExclusive, nullptr);
-    if (m_.try_lock_for(d)) return true;
+    if (m_.try_lock_for(d)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;
   }
@@ -122,7 +124,7 @@ class ABSL_LOCKABLE tracked {
     ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kExclusive, nullptr);
-    if (m_.try_lock_until(t)) return true;
+    if (m_.try_lock_until(t)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;
   }
@@ -132,24 +134,28 @@ class ABSL_LOCKABLE tracked {
   {
     internal::acquire(map_, kShared, nullptr);
     if constexpr (requires(M& x) { Traits::try_lock_shared(x); }) {
-      if (Traits::try_lock_shared(m_)) return;
-      internal::wait_begin(map_);
-      Traits::lock_shared(m_);
-      internal::wait_end();
+      if (!Traits::try_lock_shared(m_)) {
+        internal::wait_begin(map_);
+        Traits::lock_shared(m_);
+        internal::wait_end();
+      }
     } else {
       Traits::lock_shared(m_);
     }
+    note_acquired();
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock_shared() requires internal::has_shared<Traits, M>
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
     if (!Traits::try_lock_shared(m_)) return false;
     internal::acquire(map_, kShared | internal::k_trylock, nullptr);
+    note_acquired();
     return true;
   }
   LOCKDEP_ALWAYS_INLINE void unlock_shared() requires internal::has_shared<Traits, M>
     ABSL_UNLOCK_FUNCTION()
   {
+    note_released();
     if (internal::release(map_)) Traits::unlock_shared(m_);
   }
   template <class Rep, class Period>
@@ -157,7 +163,7 @@ class ABSL_LOCKABLE tracked {
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
     internal::acquire(map_, kShared, nullptr);
-    if (m_.try_lock_shared_for(d)) return true;
+    if (m_.try_lock_shared_for(d)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;
   }
@@ -176,13 +182,24 @@ class ABSL_LOCKABLE tracked {
   // for (lockdep/introspect.hpp), out of line.
   LOCKDEP_ALWAYS_INLINE void lock_real() {
     if constexpr (requires(M& x) { Traits::try_lock(x); }) {
-      if (Traits::try_lock(m_)) return;
-      internal::wait_begin(map_);
-      Traits::lock(m_);
-      internal::wait_end();
+      if (!Traits::try_lock(m_)) {
+        internal::wait_begin(map_);
+        Traits::lock(m_);
+        internal::wait_end();
+      }
     } else {
       Traits::lock(m_);
     }
+    note_acquired();
+  }
+  // lock_stat hold times; one relaxed load while it is off.
+  LOCKDEP_ALWAYS_INLINE void note_acquired() {
+    if (internal::lock_stat_on.load(std::memory_order_relaxed)) [[unlikely]]
+      internal::stat_acquired(map_);
+  }
+  LOCKDEP_ALWAYS_INLINE void note_released() {
+    if (internal::lock_stat_on.load(std::memory_order_relaxed)) [[unlikely]]
+      internal::stat_released(map_);
   }
 
   static constexpr unsigned kExclusive =

@@ -212,7 +212,7 @@ std::string dump_stats() {
     absl::StrAppendFormat(&out, " %-40s %11u [max: %u]\n", what, n, max);
   };
   line_max("lock-classes:", s.classes, s.max_classes);
-  line_max("dependencies:", s.dependencies, s.max_dependencies);
+  line_max("direct dependencies:", s.dependencies, s.max_dependencies);
   line_max("dependency chains:", s.chains, s.max_chains);
   line_max("dependency chain hlocks used:", hlocks, max_hlocks);
   line_max("stack-trace entries:", s.trace_entries, s.max_trace_entries);

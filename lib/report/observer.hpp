@@ -29,5 +29,9 @@ void note_reported(const report_record& rec);
 void configure_watchdog(const options& o);
 // sinks.cpp: write text where reports go (stderr or <log_path>.<pid>).
 void print_to_sink(const std::string& text);
+// lock_stat.cpp: turn lock_stat on/off (from configure_watchdog), and count
+// one contended acquisition of `m` (held by the caller now) at `ip`.
+void configure_lock_stat(bool on);
+void stat_contended(const lock_map& m, std::uint64_t waited_ns, std::uintptr_t ip) noexcept;
 
 LOCKDEP_INTERNAL_END

@@ -117,6 +117,7 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
   if (key == "print_reports") return parse_bool(value, &o.print_reports);
   if (key == "stacktrace") return parse_bool(value, &o.stacktrace);
   if (key == "fork_report") return parse_bool(value, &o.report_held_at_fork);
+  if (key == "lock_stat") return parse_bool(value, &o.lock_stat);
   if (key == "log_path") {
     o.log_path = std::string(value);
     return true;

@@ -30,6 +30,7 @@ LOCKDEP_INTERNAL_BEGIN
 namespace {
 
 std::atomic<bool> g_track_waits{false};
+__thread std::uintptr_t t_wait_ip = 0;  // call site of the current contended wait (lock_stat)
 std::atomic<bool> g_explicit_tracking{false};
 
 std::uint64_t now_ns() {
@@ -152,7 +153,8 @@ void check_hung(std::unordered_map<pid_t, std::uint64_t>& reported) {
   for_each_thread([&](thread_state& t) {
     if (!t.waiting_on.load(std::memory_order_acquire)) return;
     const std::uint64_t start = t.wait_start_ns.load(std::memory_order_relaxed);
-    any |= now_ns() - start > limit && reported[t.tid] != start;
+    const std::uint64_t now = now_ns();
+    any |= now > start && now - start > limit && reported[t.tid] != start;
   });
   if (!any) return;
   std::string out;
@@ -192,7 +194,8 @@ void start_thread_once() {
 }
 
 void update_tracking() {
-  g_track_waits.store(g_explicit_tracking.load() || g_hung_timeout.load() > 0 || g_signal.load() > 0,
+  g_track_waits.store(g_explicit_tracking.load() || g_hung_timeout.load() > 0 || g_signal.load() > 0 ||
+                          lock_stat_on.load(),
                       std::memory_order_relaxed);
 }
 
@@ -204,11 +207,21 @@ void wait_begin(lock_map& m) noexcept {
   if (!ts || ts->recursion) return;
   ts->wait_start_ns.store(now_ns(), std::memory_order_relaxed);
   ts->waiting_on.store(&m, std::memory_order_release);
+  // The wrappers inline lock_real into the user's function: this is the
+  // user's call site, which lock_stat lists as a contention point.
+  t_wait_ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
 }
 
 void wait_end() noexcept {
   thread_state* ts = current_thread_state_if_any();
-  if (ts && ts->waiting_on.load(std::memory_order_relaxed)) ts->waiting_on.store(nullptr, std::memory_order_release);
+  if (!ts) return;
+  lock_map* m = ts->waiting_on.load(std::memory_order_relaxed);
+  if (!m) return;
+  if (lock_stat_on.load(std::memory_order_relaxed)) {
+    const std::uint64_t start = ts->wait_start_ns.load(std::memory_order_relaxed), now = now_ns();
+    stat_contended(*m, now > start ? now - start : 0, t_wait_ip);
+  }
+  ts->waiting_on.store(nullptr, std::memory_order_release);
 }
 
 void configure_watchdog(const options& o) {
@@ -226,6 +239,7 @@ void configure_watchdog(const options& o) {
       sigaction(o.show_locks_signal, &sa, &g_old_action);
     }
   }
+  configure_lock_stat(o.lock_stat);
   update_tracking();
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lockdep/introspect.hpp"
 #include "lockdep/lockdep.hpp"
@@ -213,6 +214,83 @@ TEST(Introspect, SignalShowsAllLocks) {
   ASSERT_TRUE(lockdep::parse_options("show_locks_signal=0"));
   EXPECT_TRUE(seen) << log.text();
   EXPECT_TRUE(contains(log.text(), "signal " + std::to_string(SIGUSR1) + ": showing all locks")) << log.text();
+}
+
+// The numbers of a lock_stat row `name:` (12 columns), or empty.
+std::vector<double> stat_row(const std::string& table, const std::string& label) {
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t colon = line.find(label + ":");
+    if (colon == std::string::npos || line.find_first_not_of(' ') != colon) continue;
+    std::istringstream nums(line.substr(colon + label.size() + 1));
+    std::vector<double> v;
+    for (double x; nums >> x;) v.push_back(x);
+    return v;
+  }
+  return {};
+}
+enum stat_col { con_bounces, contentions, wait_min, wait_max, wait_total, wait_avg, acq_bounces, acquisitions,
+                hold_min, hold_max, hold_total, hold_avg };
+
+TEST(LockStat, CountsAcquisitionsHoldTimesAndContentions) {
+  lockdep_test::report_capture cap;
+  lockdep::set_lock_stat(true);
+  lockdep::clear_lock_stat();
+  lockdep::mutex held{"ls_held"};
+  for (int i = 0; i < 3; ++i) {
+    std::lock_guard g(held);
+    std::this_thread::sleep_for(2ms);
+  }
+  lockdep::mutex contended{"ls_contended"};
+  std::unique_lock hold(contended);
+  std::atomic<bool> started{false};
+  std::thread waiter([&] {
+    started = true;
+    std::lock_guard g(contended);
+  });
+  while (!started) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);
+  hold.unlock();
+  waiter.join();
+  lockdep::set_lock_stat(false);
+  { std::lock_guard g(held); }  // not counted: lock_stat is off again
+
+  const std::string table = lockdep::lock_stat_text();
+  EXPECT_TRUE(contains(table, "lock_stat version 0.4")) << table;
+  EXPECT_TRUE(contains(table, "class name    con-bounces    contentions")) << table;
+  const std::vector<double> h = stat_row(table, "ls_held");
+  ASSERT_EQ(h.size(), 12u) << table;
+  EXPECT_EQ(h[acquisitions], 3);
+  EXPECT_EQ(h[contentions], 0);
+  EXPECT_GE(h[hold_min], 2000.0) << "held >= 2 ms each, in us";
+  EXPECT_GE(h[hold_total], 6000.0);
+  const std::vector<double> c = stat_row(table, "ls_contended");
+  ASSERT_EQ(c.size(), 12u) << table;
+  EXPECT_EQ(c[contentions], 1);
+  EXPECT_EQ(c[acquisitions], 2);
+  EXPECT_GT(c[wait_max], 0.0);
+  // Sorted by contentions, and the waiting call site is listed.
+  EXPECT_LT(table.find("ls_contended:"), table.find("ls_held:")) << table;
+  const std::string point = line_with(table.substr(table.find("ls_contended:") + 1), "ls_contended ");
+  EXPECT_TRUE(contains(point, "[<")) << table;
+  EXPECT_EQ(cap.count(), 0u);
+}
+
+TEST(LockStat, ReadAndWriteRowsApart) {
+  lockdep_test::report_capture cap;
+  lockdep::set_lock_stat(true);
+  lockdep::clear_lock_stat();
+  lockdep::shared_mutex rw{"ls_rw"};
+  { std::shared_lock r(rw); }
+  { std::shared_lock r(rw); }
+  { std::lock_guard w(rw); }
+  lockdep::set_lock_stat(false);
+  const std::string table = lockdep::lock_stat_text();
+  const std::vector<double> r = stat_row(table, "ls_rw-R"), w = stat_row(table, "ls_rw-W");
+  ASSERT_EQ(r.size(), 12u) << table;
+  ASSERT_EQ(w.size(), 12u) << table;
+  EXPECT_EQ(r[acquisitions], 2);
+  EXPECT_EQ(w[acquisitions], 1);
 }
 
 }  // namespace
