@@ -212,8 +212,12 @@ LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m, bool report, s
 
 // ---- warm path -----------------------------------------------------------------------
 
-void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
-  const auto ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+namespace {
+
+// The warm paths themselves, inlined into each public entry point: acquire
+// calling the global acquire_at would stay a real call (through the PLT in
+// liblockdep.so), since -fPIC code lets another definition interpose it.
+LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) {
   thread_state* ts = current_thread_state_if_any();
   if (__builtin_expect(!ts || ts->recursion || ts->off || nest || map_access::alive(m) != k_map_alive ||
                            (flags & (k_recursive_instance | k_bad_subclass)),
@@ -238,7 +242,7 @@ void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
   ts->depth.store(depth + 1, std::memory_order_relaxed);
 }
 
-bool release(lock_map& m) noexcept {
+LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
   thread_state* ts = current_thread_state_if_any();
   if (__builtin_expect(ts && !ts->recursion, 1)) {
     const unsigned depth = ts->depth.load(std::memory_order_relaxed);
@@ -252,7 +256,23 @@ bool release(lock_map& m) noexcept {
       }
     }
   }
-  return release_slow(ts, m, true, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+  return release_slow(ts, m, true, ip);
+}
+
+}  // namespace
+
+void acquire_at(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) noexcept {
+  acquire_warm(m, flags, nest, ip);
+}
+
+void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
+  acquire_warm(m, flags, nest, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
+
+bool release_at(lock_map& m, std::uintptr_t ip) noexcept { return release_warm(m, ip); }
+
+bool release(lock_map& m) noexcept {
+  return release_warm(m, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
 }
 
 void acquire_failed(lock_map& m) noexcept {
