@@ -18,6 +18,13 @@
 //                       spinlock, rwlock; spin_lock_irq & co.
 //   irq.hpp             simulated hardirq/softirq contexts, signal handlers
 //   report.hpp          structured reports, callbacks, options, statistics
+//   waiver.hpp          accept known reports, with a reason (waive)
+//   introspect.hpp      /proc-style dumps, Graphviz export, show_all_locks,
+//                       hung-wait watchdog, lock_stat
+//   guard.hpp           lock_guard / unique_lock / shared_lock that Clang's
+//                       -Wthread-safety understands
+//   gtest.hpp           GoogleTest integration (link lockdep::gtest; not
+//                       included here)
 #pragma once
 
 #include "lockdep/config.hpp"
@@ -27,3 +34,6 @@
 #include "lockdep/mutex.hpp"
 #include "lockdep/report.hpp"
 #include "lockdep/tracked.hpp"
+#include "lockdep/guard.hpp"
+#include "lockdep/introspect.hpp"
+#include "lockdep/waiver.hpp"

@@ -88,6 +88,9 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
   EXPECT_TRUE(lockdep::waived_reports().empty());
   EXPECT_TRUE(lockdep::dump_classes().empty());
   EXPECT_TRUE(lockdep::graph_dot().find("digraph") != std::string::npos);
+  lockdep::set_lock_stat(true);
+  EXPECT_TRUE(lockdep::lock_stat_text().empty());
+  lockdep::show_all_locks();
 }
 
 }  // namespace

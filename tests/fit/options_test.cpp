@@ -53,6 +53,12 @@ TEST(Options, EveryKnownOptionParses) {
   EXPECT_EQ(o.log_path, "/tmp/x");
   EXPECT_TRUE(o.report_held_at_fork);
   EXPECT_EQ(o.hung_timeout, 3);
+  ASSERT_TRUE(lockdep::parse_options("show_locks_signal=0:lock_stat=0"));
+  EXPECT_EQ(lockdep::get_options().show_locks_signal, 0);
+  EXPECT_FALSE(lockdep::get_options().lock_stat);
+  testing::internal::CaptureStderr();
+  EXPECT_FALSE(lockdep::parse_options("show_locks_signal=100000"));
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("show_locks_signal=100000"), std::string::npos);
   // The core's table limits are read by the core at start-up; accepted here.
   EXPECT_TRUE(lockdep::parse_options("max_classes=100 max_dependencies=1000"));
 }
