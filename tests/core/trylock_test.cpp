@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #include "core_test_util.hpp"
 #include "lockdep/lockdep.hpp"
@@ -94,11 +96,19 @@ TEST(CoreTrylock, TimedTryLockForCountsAsBlocking) {
 TEST(CoreTrylock, TimedOutTryLockForIsNotHeld) {
   lockdep_test::report_capture cap;
   lockdep::timed_mutex b{"tto_b"};
-  std::timed_mutex& real = b.native();
-  real.lock();  // behind lockdep's back: the timed acquisition must time out
+  // Another thread holds the real lock behind lockdep's back, so the timed
+  // acquisition times out.
+  std::promise<void> locked, release;
+  std::thread holder([&] {
+    std::lock_guard<std::timed_mutex> g(b.native());
+    locked.set_value();
+    release.get_future().wait();
+  });
+  locked.get_future().wait();
   EXPECT_FALSE(b.try_lock_for(std::chrono::milliseconds(1)));
   EXPECT_FALSE(lockdep::is_held(b.lockdep_map()));
-  real.unlock();
+  release.set_value();
+  holder.join();
   lockdep::assert_none_held();
   EXPECT_EQ(cap.count(), 0u);
 }
