@@ -14,8 +14,9 @@
 #             (the suites but tests/perf are built)
 #   tsan      g++ ThreadSanitizer: tests labelled core|irq|stress|oracle, small
 #   clang     clang++-14: library and tests build; core tests run
-#   fuzz      the libFuzzer target(s) under tests/fuzz, if any, for at most
-#             LOCKDEP_FUZZ_SECONDS (60) in total, built by clang
+#   fuzz      tests/fuzz/run.sh LOCKDEP_FUZZ_SECONDS (60): the libFuzzer target
+#             in its own instrumented clang build (build/fuzz); without that
+#             script, any *fuzz* executable of the clang build; skipped if none
 #
 # Installs missing Debian packages first (scripts/install-deps.sh). Exits
 # non-zero if anything failed; the last line is "N passed, N failed", counting
@@ -155,7 +156,7 @@ fi
 
 # ---- clang build check, libFuzzer -------------------------------------------------
 clang_built=1
-if has_stage clang || has_stage fuzz; then
+if has_stage clang; then
   if configure_and_build clang "clang++-14"; then
     clang_built=0
     has_stage clang && run_ctest "clang: ctest -L core" "$build_root/clang" -L core -LE whole
@@ -177,14 +178,21 @@ run_fuzzers() {
 }
 fuzzers=()
 if has_stage fuzz; then
-  mapfile -t fuzzers < <(find "$build_root/clang/tests/fuzz" -maxdepth 2 -type f -executable \
-                           -name '*fuzz*' ! -name '*.so' 2>/dev/null | sort)
-  if [[ $clang_built -eq 0 && ${#fuzzers[@]} -gt 0 ]]; then
-    check "fuzz: libFuzzer targets, ${fuzz_seconds} s in total" run_fuzzers
-  elif [[ $clang_built -eq 0 ]]; then
-    summary+=("SKIP  fuzz: no libFuzzer target under tests/fuzz (not counted)")
-  elif [[ -d "$src/tests/fuzz" ]]; then
-    record 1 "fuzz: not run (the clang build failed)" 0
+  if [[ -x "$src/tests/fuzz/run.sh" ]]; then
+    # The fuzz suite's own driver: its own clang build with the library
+    # instrumented for coverage, ASan+UBSan, bounded time.
+    check "fuzz: tests/fuzz/run.sh ${fuzz_seconds} (libFuzzer, clang++-14, ASan+UBSan)" \
+      env LOCKDEP_FUZZ_BUILD_DIR="$build_root/fuzz" "$src/tests/fuzz/run.sh" "$fuzz_seconds"
+  else
+    mapfile -t fuzzers < <(find "$build_root/clang/tests/fuzz" -maxdepth 2 -type f -executable \
+                             -name '*fuzz*' ! -name '*.so' 2>/dev/null | sort)
+    if [[ $clang_built -eq 0 && ${#fuzzers[@]} -gt 0 ]]; then
+      check "fuzz: libFuzzer targets, ${fuzz_seconds} s in total" run_fuzzers
+    elif [[ $clang_built -eq 0 || ! -d "$src/tests/fuzz" ]]; then
+      summary+=("SKIP  fuzz: no libFuzzer target under tests/fuzz (not counted)")
+    else
+      record 1 "fuzz: not run (the clang build failed)" 0
+    fi
   fi
 fi
 
