@@ -16,6 +16,11 @@
 // performed as asked.
 //
 // Cost: sizeof(M) + 16 bytes; one out-of-line call per lock and unlock.
+// lock() first tries M's try_lock (as cheap as lock() when uncontended); only
+// when that fails does it tell lockdep what it waits for (show_all_locks, the
+// hung-wait watchdog, lock_stat contentions: lockdep/introspect.hpp) and
+// block in M's lock(). With lock_stat off, hold-time accounting costs one
+// relaxed load per lock and unlock.
 //
 // Customization: specialize lockdep::lock_traits<M> for a type that spells
 // its methods differently. Members (all optional except lock/unlock):

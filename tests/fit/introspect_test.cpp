@@ -168,7 +168,7 @@ TEST(Introspect, AllLocksShowsHeldAndBlockedOn) {
   });
   while (!holding) std::this_thread::sleep_for(1ms);
   std::string text;
-  for (int i = 0; i < 200 && !contains(text, "blocked on:"); ++i) {
+  for (int i = 0; i < 2000 && !contains(text, "blocked on:"); ++i) {  // up to 10 s on a busy machine
     std::this_thread::sleep_for(5ms);
     text = lockdep::all_locks_text();
   }
@@ -249,7 +249,10 @@ TEST(LockStat, CountsAcquisitionsHoldTimesAndContentions) {
     std::lock_guard g(contended);
   });
   while (!started) std::this_thread::sleep_for(1ms);
-  std::this_thread::sleep_for(20ms);
+  // Let go only once the waiter really waits (lock_stat turns wait tracking on).
+  for (int i = 0; i < 2000 && !contains(lockdep::all_locks_text(), "blocked on:"); ++i)
+    std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(1ms);
   hold.unlock();
   waiter.join();
   lockdep::set_lock_stat(false);
