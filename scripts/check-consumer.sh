@@ -34,6 +34,7 @@ cmake -S "$src/tests/consumer/project" -B "$work/package" -DLOCKDEP_CONSUME=pack
 cmake --build "$work/package" -j"$jobs" >>"$work/package.log" || { cat "$work/package.log"; exit 1; }
 "$work/package/consumer_static"
 "$work/package/consumer_shared"
+if [[ -x "$work/package/consumer_gtest" ]]; then "$work/package/consumer_gtest"; fi
 
 step "FetchContent (add_subdirectory) of the source tree"
 cmake -S "$src/tests/consumer/project" -B "$work/fetch" -DLOCKDEP_CONSUME=fetch \
@@ -41,6 +42,7 @@ cmake -S "$src/tests/consumer/project" -B "$work/fetch" -DLOCKDEP_CONSUME=fetch 
 cmake --build "$work/fetch" -j"$jobs" >>"$work/fetch.log" || { cat "$work/fetch.log"; exit 1; }
 "$work/fetch/consumer_static"
 "$work/fetch/consumer_shared"
+if [[ -x "$work/fetch/consumer_gtest" ]]; then "$work/fetch/consumer_gtest"; fi
 
 step "pkg-config --cflags --libs lockdep"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"

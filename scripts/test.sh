@@ -126,7 +126,7 @@ if has_stage default; then
 fi
 
 # ---- consumer: install + find_package, FetchContent, pkg-config ---------------
-build_library() { configure default && build default --target lockdep lockdep_shared; }
+build_library() { configure default && build default; }
 if has_stage consumer; then
   if has_stage default || check "consumer: configure + build the library" build_library; then
     check "consumer: find_package / FetchContent / pkg-config" \
