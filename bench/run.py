@@ -31,7 +31,9 @@ def run(binary, reps, min_time, bench_filter):
     if bench_filter:
         cmd.append(f"--benchmark_filter={bench_filter}")
     print("running:", " ".join(cmd), file=sys.stderr)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{binary} failed ({done.returncode}):\n{done.stderr}")
     with open(out) as f:
         data = json.load(f)
     os.unlink(out)

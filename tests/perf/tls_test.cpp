@@ -7,10 +7,19 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_state.hpp"
 #include "lockdep/lockdep.hpp"
 #include "support/report_capture.hpp"
 
 namespace {
+
+// Live per-thread states (a state leaked by a thread that exited stays in
+// this list for good).
+int live_thread_states() {
+  int n = 0;
+  lockdep::internal::for_each_thread([&](lockdep::internal::thread_state&) { ++n; });
+  return n;
+}
 
 // Takes `second` then `first`: the inverse of the order the main thread
 // establishes, so a working validator reports a circular dependency.
@@ -80,6 +89,7 @@ TEST(ThreadExit, LockingInLaterPthreadKeyDestructorIsValidated) {
   pthread_key_t key;
   ASSERT_EQ(pthread_key_create(&key, lock_in_key_destructor), 0);
   key_locks locks{&e, &f};
+  const int states_before = live_thread_states();
   for (int round = 0; round < 3; ++round) {
     std::thread([&] {
       { std::lock_guard g(e); }
@@ -89,6 +99,8 @@ TEST(ThreadExit, LockingInLaterPthreadKeyDestructorIsValidated) {
   pthread_key_delete(key);
   EXPECT_EQ(cap.count(lockdep::report_kind::circular_dependency), 1u);
   EXPECT_EQ(cap.count(), 1u);
+  // The state recreated by the late destructor was torn down again.
+  EXPECT_EQ(live_thread_states(), states_before);
 }
 
 // Many short threads: states are created and torn down without leaking into
@@ -96,7 +108,9 @@ TEST(ThreadExit, LockingInLaterPthreadKeyDestructorIsValidated) {
 TEST(ThreadExit, ManyShortThreadsLeaveNoHeldLocks) {
   lockdep_test::report_capture cap;
   lockdep::mutex g{"short_thread_g"};
+  const int states_before = live_thread_states();
   for (int i = 0; i < 200; ++i) std::thread([&] { std::lock_guard l(g); }).join();
+  EXPECT_EQ(live_thread_states(), states_before);
   // reset() walks every live thread state: refused if any claims a held lock.
   EXPECT_TRUE(lockdep::reset());
   EXPECT_EQ(cap.count(), 0u);
