@@ -254,23 +254,25 @@ void register_key(lock_class_key& key) {
 
 bool unregister_key(lock_class_key& key) {
   thread_state* ts = current_thread_state();
-  if (key_held(key)) {
-    misuse_report(ts, report_kind::bad_lock_usage,
-                  "unregistering a lock class key whose lock is held; refused", nullptr);
-    return false;
-  }
+  bool held = false;
   {
     cold_section cs(ts);
+    // Under the graph lock: free_class() writes lock_class::key, which
+    // key_held() reads through other threads' held stacks.
+    held = key_held(key);
     core_state& c = core();
-    for (unsigned s = 0; s < 8; ++s) {
+    for (unsigned s = 0; s < 8 && !held; ++s) {
       lock_class* cls = key_access::classes(key)[s].exchange(nullptr, std::memory_order_acq_rel);
       if (!cls) continue;
       drop_chains_with(cls->id);
       c.g.free_class(*cls);
     }
-    key_access::state(key).store(key_unregistered, std::memory_order_release);
+    if (!held) key_access::state(key).store(key_unregistered, std::memory_order_release);
   }
-  return true;
+  if (held)
+    misuse_report(ts, report_kind::bad_lock_usage, "unregistering a lock class key whose lock is held; refused",
+                  nullptr);
+  return !held;
 }
 
 bool reset() {

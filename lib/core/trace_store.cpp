@@ -67,21 +67,22 @@ std::uint32_t trace_store::store(const std::uintptr_t* frames, unsigned n) noexc
     }
     b = (b + 1) & index_mask_;
   }
-  if (used_ + 2 + n > max_ || index_[b]) {
+  const std::uint32_t used = used_.load(std::memory_order_relaxed);
+  if (used + 2 + n > max_ || index_[b]) {
     full_ = true;
     return 0;
   }
-  const std::uint32_t id = used_;
+  const std::uint32_t id = used;
   pool_[id] = h;
   pool_[id + 1] = n;
   for (unsigned i = 0; i < n; ++i) pool_[id + 2 + i] = frames[i];
-  used_ += 2 + n;
+  used_.store(used + 2 + n, std::memory_order_relaxed);
   index_[b] = id;
   return id;
 }
 
 const std::uintptr_t* trace_store::get(std::uint32_t id, unsigned* n) const noexcept {
-  if (id == 0 || id >= used_) {
+  if (id == 0 || id >= used_.load(std::memory_order_relaxed)) {
     *n = 0;
     return nullptr;
   }

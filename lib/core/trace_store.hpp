@@ -7,9 +7,11 @@
 // Graph lock held for every call except get().
 #pragma once
 
+#include <atomic>
 #include <cstddef>
-#include "lockdep/config.hpp"
 #include <cstdint>
+
+#include "lockdep/config.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -31,16 +33,19 @@ class trace_store {
   // Frames of trace `id`; safe to read at any time once stored.
   const std::uintptr_t* get(std::uint32_t id, unsigned* n) const noexcept;
   bool full() const { return full_; }
-  std::uint32_t used() const { return used_; }
+  std::uint32_t used() const { return used_.load(std::memory_order_relaxed); }
   std::uint32_t capacity() const { return max_; }
-  std::size_t bytes() const { return std::size_t(used_) * sizeof(std::uintptr_t); }
+  std::size_t bytes() const { return std::size_t(used()) * sizeof(std::uintptr_t); }
   void set_enabled(bool on) { enabled_ = on; }
 
  private:
   std::uintptr_t* pool_ = nullptr;  // [hash, len, frames...] per trace
   std::uint32_t* index_ = nullptr;  // open-addressing hash of ids
   std::uint32_t index_mask_ = 0;
-  std::uint32_t used_ = 1, max_ = 0;
+  // Written under the graph lock; read by the report layer without it
+  // (the traces it resolves were published to it through the graph lock).
+  std::atomic<std::uint32_t> used_{1};
+  std::uint32_t max_ = 0;
   bool full_ = false;
   bool enabled_ = true;
 };

@@ -64,7 +64,7 @@ struct lock_set {
 
 TEST(Stress, OrderedRandomLockingWithKeyChurnReportsOnlyTheInjectedInversion) {
   lockdep_test::report_capture cap;
-  const auto run_for = small_scale() ? 1s : 4s;
+  const std::chrono::milliseconds run_for = small_scale() ? 1500ms : 4000ms;
   lock_set locks;
   lockdep::mutex churn_parent{"st_churn_parent"};  // first in the order
   std::atomic<bool> stop{false};
