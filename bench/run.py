@@ -127,6 +127,12 @@ def main():
     for title, target, key, spec, suffix, ok in rows:
         cells = [fmt(sums[l][key], spec, suffix) + (verdict(sums[l][key], ok) if ok else "") for l in labels]
         print(f"| {title} | {target} | " + " | ".join(cells) + " |")
+    for l in labels:
+        wall = sums[l]["gain_wall_std_mutex"]
+        if wall is not None and wall < 1.5:
+            print(f"\nWARNING ({l}): std::mutex's wall-clock gain from 1 to 2 threads was only {wall:.2f}x: "
+                  "the two threads mostly took turns (busy machine), so the 2-thread rows do not show "
+                  "contention. Re-run on an idle machine.")
     shape = next((sums[l]["graph_shape"] for l in labels if sums[l]["graph_shape"]), None)
     if shape:
         print(f"\n(cold_new_edge/10000 graph: {shape[0]} classes, {shape[1]} dependencies)")
