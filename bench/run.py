@@ -41,6 +41,8 @@ def run(binary, reps, min_time, bench_filter):
     for b in data["benchmarks"]:
         if b.get("aggregate_name") == "median":
             medians[b["run_name"]] = b
+    if not medians:  # one repetition: no aggregates, the runs themselves
+        medians = {b["run_name"]: b for b in data["benchmarks"] if b.get("run_type") == "iteration"}
     return data.get("context", {}), medians
 
 
