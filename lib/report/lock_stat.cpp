@@ -13,6 +13,7 @@
 // lock_map annotations are not timed. lockdep::reset() recycles class ids:
 // clear_lock_stat() after it. Bounce columns (CPU migrations of a lock) are
 // not measured in user space and print 0.
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -78,7 +79,26 @@ struct thread_holds {
   unsigned depth = 0;
   hold_entry entries[k_max_thread_holds];
 };
-thread_local std::unique_ptr<thread_holds> t_holds;
+// One pointer in initial-exec TLS (cheap in the shared library), freed by a
+// pthread-key destructor: those run after C++ thread_local destructors,
+// which may still lock and so still reach stat_released.
+__thread thread_holds* t_holds __attribute__((tls_model("initial-exec"))) = nullptr;
+pthread_key_t g_holds_key;
+pthread_once_t g_holds_once = PTHREAD_ONCE_INIT;
+
+void free_holds(void* p) {
+  t_holds = nullptr;
+  delete static_cast<thread_holds*>(p);
+}
+
+thread_holds& holds() {
+  if (!t_holds) {
+    pthread_once(&g_holds_once, [] { pthread_key_create(&g_holds_key, free_holds); });
+    t_holds = new thread_holds();
+    pthread_setspecific(g_holds_key, t_holds);
+  }
+  return *t_holds;
+}
 
 // The held entry of `m` on the calling thread's stack (top-down), or null.
 const held_lock* find_held(const thread_state& ts, const lock_map& m) {
@@ -109,8 +129,7 @@ void stat_acquired(lock_map& m) noexcept {
   if (!s) return;
   const bool read = h->read != 0;
   s->acquisitions[read].fetch_add(1, std::memory_order_relaxed);
-  if (!t_holds) t_holds = std::make_unique<thread_holds>();
-  thread_holds& th = *t_holds;
+  thread_holds& th = holds();
   const std::uint32_t gen = g_generation.load(std::memory_order_relaxed);
   if (th.generation != gen) th = thread_holds{gen, 0, {}};  // entries from an earlier on-period
   if (th.depth < k_max_thread_holds)
@@ -118,7 +137,7 @@ void stat_acquired(lock_map& m) noexcept {
 }
 
 void stat_released(lock_map& m) noexcept {
-  thread_holds* th = t_holds.get();
+  thread_holds* th = t_holds;
   if (!th || th->generation != g_generation.load(std::memory_order_relaxed)) return;
   for (unsigned i = th->depth; i-- > 0;) {
     if (th->entries[i].map != &m) continue;

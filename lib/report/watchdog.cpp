@@ -30,7 +30,7 @@ LOCKDEP_INTERNAL_BEGIN
 namespace {
 
 std::atomic<bool> g_track_waits{false};
-__thread std::uintptr_t t_wait_ip = 0;  // call site of the current contended wait (lock_stat)
+__thread std::uintptr_t t_wait_ip __attribute__((tls_model("initial-exec"))) = 0;  // call site of the current contended wait (lock_stat)
 std::atomic<bool> g_explicit_tracking{false};
 
 std::uint64_t now_ns() {
