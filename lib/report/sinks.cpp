@@ -1,6 +1,7 @@
 // Delivering reports: options, the stderr/log sink, the user callback,
 // halt_on_error, and the counters.
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -148,6 +149,9 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
 
 struct init_runtime {
   init_runtime() {
+    // fork() while another thread holds the runtime's lock must not leave
+    // the child with a lock nobody will release.
+    pthread_atfork([] { rt().lock.lock(); }, [] { rt().lock.unlock(); }, [] { rt().lock.unlock(); });
     install_capture_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);

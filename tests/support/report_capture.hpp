@@ -24,6 +24,7 @@ class report_capture {
     lockdep::options o = saved_;
     o.print_reports = false;
     o.halt_on_error = false;
+    o.max_reports = 1 << 30;  // a long whole-binary run must keep capturing
     lockdep::set_options(o);
     prev_ = lockdep::set_report_callback([this](const lockdep::report& r) {
       std::lock_guard<std::mutex> g(mu_);
