@@ -150,10 +150,16 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
                    long value) noexcept {
   if (!ts || ts->recursion) return;
   cold_section section(ts);
+  // Only a map that was constructed (alive, or destroyed by its destructor)
+  // has a key worth reading; the bytes of one never constructed are
+  // garbage, and following them could crash the program we report on.
+  const bool constructed =
+      m && (map_access::alive(*m) == k_map_alive || map_access::alive(*m) == k_map_dead);
+  const lock_class_key* key = constructed ? m->key() : nullptr;
   lock_class* c = nullptr;
-  if (m && m->key() && map_access::alive(*m) != 0) c = key_access::classes(*m->key())[m->subclass()].load();
+  if (key) c = key_access::classes(*m->key())[m->subclass() & 7u].load();
   // A lock never acquired has no class yet: its key tells it apart from others.
-  const std::uint64_t who = c ? c->id : (m ? reinterpret_cast<std::uintptr_t>(m->key()) : 0);
+  const std::uint64_t who = c ? c->id : reinterpret_cast<std::uintptr_t>(key);
   const std::uint64_t s = chain_mix(chain_mix(chain_mix(static_cast<std::uint64_t>(kind) + 101, static_cast<std::uint32_t>(who)),
                                               static_cast<std::uint32_t>(who >> 32)),
                                     static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(message))) ^
@@ -162,9 +168,9 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
   if (!r) return;
   if (c)
     snapshot_class(*c, r->classes[0]);
-  else if (m)
-    snapshot_key(m->key(), r->classes[0]);
-  r->nr_classes = m ? 1 : 0;
+  else if (key)
+    snapshot_key(key, r->classes[0]);
+  r->nr_classes = key ? 1 : 0;
   r->instance = m;
   r->message = message;
   r->value = value;

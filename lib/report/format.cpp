@@ -320,10 +320,9 @@ void simple_body(writer& w, const report_record& r) {
       return;
     default:  // bad_irq_state, bad_lock_usage, assertion_failed
       w.f("%s %s: %s\n", who(r), irq_tag(r), r.message ? r.message : "");
-      if (r.nr_classes) {
-        w.f(" (%s)%s", class_name(r.classes[0]), class_state(r.classes[0]));
-        w.f(" instance %016x\n", reinterpret_cast<std::uintptr_t>(r.instance));
-      }
+      // A map that was never constructed has an address but no class.
+      if (r.nr_classes) w.f(" (%s)%s", class_name(r.classes[0]), class_state(r.classes[0]));
+      if (r.nr_classes || r.instance) w.f(" instance %016x\n", reinterpret_cast<std::uintptr_t>(r.instance));
       w.line();
       w.line("other info that might help us debug this:");
       w.held_list(r);

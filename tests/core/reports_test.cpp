@@ -2,6 +2,7 @@
 // smallest program that triggers it (kernel-lockdep.md §1.1-1.10, §5.2).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -296,6 +297,23 @@ TEST(CoreReports, BadLockUsageAcquireDestroyedLockMap) {
   EXPECT_EQ(cap.count(), 1u);
 }
 
+TEST(CoreReports, BadLockUsageAcquireNeverConstructedLockMap) {
+  lockdep_test::report_capture cap;
+  // Bytes that never held a lock_map: the key field is a wild pointer that
+  // lockdep must not follow (it would crash the program it reports on).
+  alignas(lockdep::lock_map) unsigned char storage[sizeof(lockdep::lock_map)];
+  std::memset(storage, 0xa5, sizeof storage);
+  auto* m = reinterpret_cast<lockdep::lock_map*>(storage);
+  lockdep::lock_acquire(*m);
+  EXPECT_FALSE(lockdep::lock_release(*m));
+  ASSERT_GE(cap.count(report_kind::bad_lock_usage), 1u);
+  const lockdep::report& r = cap.first();
+  EXPECT_TRUE(contains(r.detail, "never constructed")) << r.text;
+  EXPECT_TRUE(r.classes.empty()) << r.text;
+  EXPECT_TRUE(contains(r.text, "instance ")) << r.text;
+  lockdep::assert_none_held();
+  EXPECT_EQ(cap.count(report_kind::assertion_failed), 0u);
+}
 TEST(CoreReports, BadLockUsageUnregisterKeyWhileHeld) {
   lockdep_test::report_capture cap;
   lockdep::lock_class_key key{"dyn_held"};
