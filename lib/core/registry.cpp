@@ -2,6 +2,7 @@
 // dynamic key registration, class registration, validated-chain records.
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <tuple>
 
@@ -46,34 +47,27 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   key_interner& in = interner();
   *unkeyed = false;
   const bool system = in_system_header(file);
+  // std::lock_guard: the tables allocate, and a bad_alloc must not leave
+  // the interner locked for every later lock construction.
+  std::lock_guard<spin_mutex> guard(in.lock);
   if (system && name) {
-    in.lock.lock();
     auto [it, inserted] = in.by_name.try_emplace(name, nullptr);
     if (inserted) it->second = new_key(in, name);
-    lock_class_key* k = it->second;
-    in.lock.unlock();
-    return k;
+    return it->second;
   }
   *unkeyed = system;
-  in.lock.lock();
   // The name is part of a site key: g++ has no __builtin_COLUMN, and two
   // named locks declared on one line must still be two classes.
   auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
-  if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) {
-    lock_class_key* k = it->second;
-    in.lock.unlock();
-    return k;
-  }
+  if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
   auto [it, inserted] = in.by_site.try_emplace(
       std::make_tuple(std::string(file ? file : "?"), line, col, std::string(name ? name : "")), nullptr);
   if (inserted) {
     it->second = new_key(in, name);
     key_access::set_site(*it->second, file, line, col);
   }
-  lock_class_key* k = it->second;
-  in.by_ptr.emplace(ptr_key, k);
-  in.lock.unlock();
-  return k;
+  in.by_ptr.emplace(ptr_key, it->second);
+  return it->second;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // blocked) into plain snapshots first, and formatted after it, so the graph
 // lock is held only while copying.
 #include <algorithm>
+#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
@@ -36,10 +37,8 @@ spin_mutex g_reported_lock;
 std::set<std::pair<const lock_class_key*, unsigned>>* g_reported = nullptr;
 
 bool is_reported(const class_snapshot& c) {
-  g_reported_lock.lock();
-  const bool r = g_reported && g_reported->count({c.key, c.subclass});
-  g_reported_lock.unlock();
-  return r;
+  std::lock_guard<spin_mutex> g(g_reported_lock);
+  return g_reported && g_reported->count({c.key, c.subclass});
 }
 
 // Number of classes reachable from `root` (itself included); graph lock held.
@@ -126,7 +125,7 @@ void note_reported(const report_record& rec) {
     default:
       return;
   }
-  g_reported_lock.lock();
+  std::lock_guard<spin_mutex> g(g_reported_lock);  // the set allocates: unlock on bad_alloc too
   if (!g_reported) g_reported = new std::set<std::pair<const lock_class_key*, unsigned>>();
   auto add = [](const class_snapshot& c) {
     if (c.key) g_reported->insert({c.key, c.subclass});
@@ -134,7 +133,6 @@ void note_reported(const report_record& rec) {
   for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i) add(rec.classes[i]);
   for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i) add(rec.chain[i].cls);
   for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i) add(rec.chain2[i].cls);
-  g_reported_lock.unlock();
 }
 
 LOCKDEP_INTERNAL_END

@@ -21,6 +21,8 @@ namespace {
 
 // The runtime's own state. Its mutex is a plain spin_mutex: never
 // instrumented and never reaching pthreads, so the interposer cannot see it.
+// Held through std::lock_guard (copying options may throw bad_alloc) and
+// never while calling out or taking another lock.
 struct runtime {
   spin_mutex lock;
   options opts;
@@ -67,16 +69,22 @@ void deliver(const report_record& rec) {
   // max_reports, and never halts.
   std::string waiver_reason;
   const bool waived = find_waiver(rec, &waiver_reason);
-  runtime& r = rt();
-  r.lock.lock();
-  options o = r.opts;
-  report_callback cb = r.callback;
-  report_observer observer = r.observer;
-  const bool over = !waived && r.delivered >= static_cast<std::uint64_t>(o.max_reports);
-  if (over) ++r.over_limit;
-  else if (!waived) ++r.delivered;
-  r.lock.unlock();
-  if (over) return;
+  options o;
+  report_callback cb;
+  report_observer observer = nullptr;
+  {
+    runtime& r = rt();
+    std::lock_guard<spin_mutex> g(r.lock);
+    o = r.opts;
+    cb = r.callback;
+    observer = r.observer;
+    const bool over = !waived && r.delivered >= static_cast<std::uint64_t>(o.max_reports);
+    if (over) {
+      ++r.over_limit;
+      return;
+    }
+    if (!waived) ++r.delivered;
+  }
   report rep = build_report(rec);
   rep.waived = waived;
   rep.text = format_report(rep, rec, o.stacktrace);
@@ -169,11 +177,9 @@ void print_to_sink(const std::string& text) { print_text(get_options(), text); }
 
 std::uint64_t set_report_observer(report_observer o) noexcept {
   runtime& r = rt();
-  r.lock.lock();
+  std::lock_guard<spin_mutex> g(r.lock);
   r.observer = o;
-  const std::uint64_t before = r.delivered;
-  r.lock.unlock();
-  return before;
+  return r.delivered;
 }
 
 LOCKDEP_INTERNAL_END
@@ -182,26 +188,26 @@ LOCKDEP_BEGIN_NAMESPACE
 using namespace internal;
 
 report_callback set_report_callback(report_callback cb) {
-  runtime& r = rt();
-  r.lock.lock();
-  std::swap(r.callback, cb);
-  r.lock.unlock();
-  return cb;
+  {
+    runtime& r = rt();
+    std::lock_guard<spin_mutex> g(r.lock);
+    std::swap(r.callback, cb);
+  }
+  return cb;  // the previous one, destroyed (if dropped) outside the lock
 }
 
 options get_options() {
   runtime& r = rt();
-  r.lock.lock();
-  options o = r.opts;
-  r.lock.unlock();
-  return o;
+  std::lock_guard<spin_mutex> g(r.lock);
+  return r.opts;
 }
 
 void set_options(const options& o) {
-  runtime& r = rt();
-  r.lock.lock();
-  r.opts = o;
-  r.lock.unlock();
+  {
+    runtime& r = rt();
+    std::lock_guard<spin_mutex> g(r.lock);
+    r.opts = o;
+  }
   core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);
   configure_watchdog(o);
 }
@@ -250,12 +256,11 @@ statistics get_statistics() {
                     std::uint64_t(c.nr_chain_recs) * sizeof(chain_record) + std::uint64_t(c.hlocks_used) * 4;
     s.enabled = c.enabled.load(std::memory_order_relaxed);
   }
+  s.waived = waived_count();  // the waiver lock, never nested in the runtime's
   runtime& r = rt();
-  r.lock.lock();
+  std::lock_guard<spin_mutex> g(r.lock);
   s.reports = r.delivered;
-  s.waived = waived_count();
   s.suppressed += r.over_limit;
-  r.lock.unlock();
   return s;
 }
 

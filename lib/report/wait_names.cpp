@@ -1,6 +1,7 @@
 // Interned labels for wait maps (lockdep/wait.hpp).
 #include <boost/core/demangle.hpp>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <typeindex>
 
@@ -31,24 +32,20 @@ const char* intern(name_table& t, std::string s) {
 const char* wait_map_name(const char* kind, const char* name) {
   name_table& t = names();
   std::string label = std::string("(") + (kind ? kind : "wait") + ":" + (name ? name : "?") + ")";
-  t.lock.lock();
-  const char* p = intern(t, std::move(label));
-  t.lock.unlock();
-  return p;
+  std::lock_guard<spin_mutex> g(t.lock);  // interning allocates: unlock on bad_alloc too
+  return intern(t, std::move(label));
 }
 
 const char* callable_name(const std::type_info& type) {
   name_table& t = names();
-  t.lock.lock();
-  auto it = t.callables.find(std::type_index(type));
-  const char* p = it != t.callables.end() ? it->second : nullptr;
-  t.lock.unlock();
-  if (p) return p;
-  std::string demangled = boost::core::demangle(type.name());
-  t.lock.lock();
-  p = intern(t, std::move(demangled));
+  {
+    std::lock_guard<spin_mutex> g(t.lock);
+    if (auto it = t.callables.find(std::type_index(type)); it != t.callables.end()) return it->second;
+  }
+  std::string demangled = boost::core::demangle(type.name());  // outside the lock: it allocates a lot
+  std::lock_guard<spin_mutex> g(t.lock);
+  const char* p = intern(t, std::move(demangled));
   t.callables.emplace(std::type_index(type), p);
-  t.lock.unlock();
   return p;
 }
 

@@ -3,6 +3,7 @@
 // report record (which still has the class keys).
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "core/core.hpp"
 #include "lockdep/waiver.hpp"
@@ -33,6 +34,8 @@ struct waiver {
 };
 
 // Plain spin lock: never instrumented, so waiving can't report on itself.
+// Held through std::lock_guard: the vectors may throw bad_alloc, and a
+// spin lock left locked would hang every later report.
 struct waiver_state {
   spin_mutex lock;
   std::vector<waiver> waivers;
@@ -47,9 +50,8 @@ waiver_state& state() {
 
 void add(waiver w) {
   waiver_state& s = state();
-  s.lock.lock();
+  std::lock_guard<spin_mutex> g(s.lock);
   s.waivers.push_back(std::move(w));
-  s.lock.unlock();
 }
 
 template <class F>
@@ -66,10 +68,12 @@ bool any_class(const report_record& rec, F&& f) {
 }  // namespace
 
 bool find_waiver(const report_record& rec, std::string* reason) {
-  waiver_state& s = state();
-  s.lock.lock();
-  std::vector<waiver> ws = s.waivers;  // match without holding the lock (class_name allocates)
-  s.lock.unlock();
+  std::vector<waiver> ws;  // matched without holding the lock (class_name allocates)
+  {
+    waiver_state& s = state();
+    std::lock_guard<spin_mutex> g(s.lock);
+    ws = s.waivers;
+  }
   for (const waiver& w : ws) {
     const bool has_a = any_class(rec, [&](const class_snapshot& c) { return w.a.matches(c); });
     if (!has_a) continue;
@@ -87,18 +91,15 @@ void note_waived(const report& rep, const std::string& reason) {
   for (const class_info& c : rep.classes) w.classes.push_back(c.name);
   w.reason = reason;
   waiver_state& s = state();
-  s.lock.lock();
+  std::lock_guard<spin_mutex> g(s.lock);
   ++s.count;
   if (s.listed.size() < k_max_listed) s.listed.push_back(std::move(w));
-  s.lock.unlock();
 }
 
 std::uint64_t waived_count() {
   waiver_state& s = state();
-  s.lock.lock();
-  const std::uint64_t n = s.count;
-  s.lock.unlock();
-  return n;
+  std::lock_guard<spin_mutex> g(s.lock);
+  return s.count;
 }
 
 LOCKDEP_INTERNAL_END
@@ -121,17 +122,14 @@ void waive(const lock_class_key& key, std::string_view reason) {
 
 void clear_waivers() {
   waiver_state& s = state();
-  s.lock.lock();
+  std::lock_guard<spin_mutex> g(s.lock);
   s.waivers.clear();
-  s.lock.unlock();
 }
 
 std::vector<waived_report> waived_reports() {
   waiver_state& s = state();
-  s.lock.lock();
-  std::vector<waived_report> out = s.listed;
-  s.lock.unlock();
-  return out;
+  std::lock_guard<spin_mutex> g(s.lock);
+  return s.listed;
 }
 
 LOCKDEP_END_NAMESPACE
