@@ -77,7 +77,8 @@ struct report_record {
   // Free text for misuse and limit reports (static strings only).
   const char* message = nullptr;
   const char* message2 = nullptr;
-  long value = 0, value2 = 0;
+  long value = 0;
+  unsigned long dropped_before = 0;  // reports lost to a full queue since the last delivery
   std::uint32_t backtrace = 0;  // "stack backtrace:"
 };
 

@@ -30,6 +30,7 @@ std::uint64_t g_signatures[k_sig_slots];
 std::uint32_t g_nr_signatures = 0;
 std::atomic<deliver_hook> g_deliver{nullptr};
 std::atomic<unsigned> g_pending{0};
+std::uint64_t g_dropped_announced = 0;  // core().dropped already told; graph lock
 spin_mutex g_deliver_lock;
 
 // Returns false if the signature was seen before.
@@ -127,11 +128,15 @@ void deliver_pending() noexcept {
         cold_section section(nullptr);  // graph lock only; no delivery recursion (ts null is handled)
         for (ring_slot& s : g_ring)
           if (s.state == slot_ready && (!next || s.seq < next->seq)) next = &s;
-        if (next) next->state = slot_delivering;
-        dropped = core().dropped;
+        if (next) {
+          next->state = slot_delivering;
+          // Each drop is told once, by the first report delivered after it.
+          dropped = core().dropped - g_dropped_announced;
+          g_dropped_announced = core().dropped;
+        }
       }
       if (!next) break;
-      if (dropped) next->rec.value2 = static_cast<long>(dropped);
+      if (dropped) next->rec.dropped_before = dropped;
       thread_state* ts = current_thread_state_if_any();
       if (ts) ++ts->recursion;
       if (deliver_hook h = g_deliver.load(std::memory_order_acquire)) h(next->rec);

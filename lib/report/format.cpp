@@ -61,6 +61,21 @@ class writer {
     }
     if (r.nr_held < r.total_held) f(" ... %d more not shown\n", r.total_held - r.nr_held);
   }
+  // The "Possible ... scenario:" table header, one or two CPU columns.
+  void scenario_header(const char* title, bool two_cpus) {
+    line(title);
+    line();
+    line(two_cpus ? "       CPU0                    CPU1" : "       CPU0");
+    line(two_cpus ? "       ----                    ----" : "       ----");
+  }
+  void deadlock_line() {
+    line();
+    line(" *** DEADLOCK ***");
+    line();
+  }
+  void chain_exists(const class_snapshot& a, const class_snapshot& b, const class_snapshot& c) {
+    f("Chain exists of:\n  %s --> %s --> %s\n\n", class_name(a), class_name(b), class_name(c));
+  }
   void backtrace(const report_record& r) {
     line();
     line("stack backtrace:");
@@ -103,53 +118,41 @@ void shortest(writer& w, const chain_step* steps, unsigned n) {
 }
 
 void irq_scenario(writer& w, const class_snapshot& safe, const class_snapshot& middle, const class_snapshot& unsafe) {
-  if (middle.id != unsafe.id) {
-    w.f("Chain exists of:\n  %s --> %s --> %s\n\n", class_name(safe), class_name(middle), class_name(unsafe));
-  }
-  w.line(" Possible interrupt unsafe locking scenario:");
-  w.line();
-  w.line("       CPU0                    CPU1");
-  w.line("       ----                    ----");
+  if (middle.id != unsafe.id) w.chain_exists(safe, middle, unsafe);
+  w.scenario_header(" Possible interrupt unsafe locking scenario:", true);
   w.f("  lock(%s);\n", class_name(unsafe));
   w.line("                               local_irq_disable();");
   w.f("                               lock(%s);\n", class_name(safe));
   w.f("                               lock(%s);\n", class_name(middle));
   w.line("  <Interrupt>");
   w.f("    lock(%s);\n", class_name(safe));
-  w.line();
-  w.line(" *** DEADLOCK ***");
-  w.line();
+  w.deadlock_line();
 }
 
-void recursive(writer& w, const report_record& r) {
+// The lock being acquired and the held one it conflicts with.
+void acquiring_while_holding(writer& w, const report_record& r) {
   w.f("%s is trying to acquire lock:\n", who(r));
   w.lock_line(r.instance, r.classes[0], r.ip);
   w.line();
   w.line("but task is already holding lock:");
   w.lock_line(r.other_instance, r.classes[1], r.other_ip);
   w.line();
+}
+
+void recursive(writer& w, const report_record& r) {
+  acquiring_while_holding(w, r);
   w.line("other info that might help us debug this:");
-  w.line(" Possible unsafe locking scenario:");
-  w.line();
-  w.line("       CPU0");
-  w.line("       ----");
+  w.scenario_header(" Possible unsafe locking scenario:", false);
   w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
   w.f("  %s%s);\n", lock_verb(r.read), class_name(r.classes[0]));
-  w.line();
-  w.line(" *** DEADLOCK ***");
-  w.line();
+  w.deadlock_line();
   w.line(" May be due to missing lock nesting notation");
   w.line();
   w.held_list(r);
 }
 
 void circular(writer& w, const report_record& r) {
-  w.f("%s is trying to acquire lock:\n", who(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
-  w.line();
-  w.line("but task is already holding lock:");
-  w.lock_line(r.other_instance, r.classes[1], r.other_ip);
-  w.line();
+  acquiring_while_holding(w, r);
   w.line("which lock already depends on the new lock.");
   w.line();
   w.line();
@@ -165,21 +168,13 @@ void circular(writer& w, const report_record& r) {
   // chain[0] is prev (the held lock); chain[1] the class before it on the
   // path from next, i.e. the kernel's "parent".
   const class_snapshot& parent = r.nr_chain > 1 ? r.chain[1].cls : r.classes[0];
-  if (r.nr_chain > 2) {
-    w.f("Chain exists of:\n  %s --> %s --> %s\n\n", class_name(r.classes[0]), class_name(parent),
-        class_name(r.classes[1]));
-  }
-  w.line(" Possible unsafe locking scenario:");
-  w.line();
-  w.line("       CPU0                    CPU1");
-  w.line("       ----                    ----");
+  if (r.nr_chain > 2) w.chain_exists(r.classes[0], parent, r.classes[1]);
+  w.scenario_header(" Possible unsafe locking scenario:", true);
   w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
   w.f("                               lock(%s);\n", class_name(parent));
   w.f("                               lock(%s);\n", class_name(r.classes[1]));
   w.f("  %s%s);\n", lock_verb(r.read), class_name(r.classes[0]));
-  w.line();
-  w.line(" *** DEADLOCK ***");
-  w.line();
+  w.deadlock_line();
   w.held_list(r);
 }
 
@@ -191,16 +186,11 @@ void inconsistent(writer& w, const report_record& r) {
   w.trace(r.classes[0].usage_trace[r.old_bit], 2);
   w.line();
   w.line("other info that might help us debug this:");
-  w.line(" Possible unsafe locking scenario:");
-  w.line();
-  w.line("       CPU0");
-  w.line("       ----");
+  w.scenario_header(" Possible unsafe locking scenario:", false);
   w.f("  lock(%s);\n", class_name(r.classes[0]));
   w.line("  <Interrupt>");
   w.f("    lock(%s);\n", class_name(r.classes[0]));
-  w.line();
-  w.line(" *** DEADLOCK ***");
-  w.line();
+  w.deadlock_line();
   w.held_list(r);
 }
 
@@ -350,7 +340,7 @@ std::string format_report(const report& rep, const report_record& r, bool symbol
     case report_kind::irq_safe_to_unsafe: safe_to_unsafe(w, r); break;
     default: simple_body(w, r); break;
   }
-  if (r.value2) w.f("(%d earlier report(s) were dropped: report queue full)\n", r.value2);
+  if (r.dropped_before) w.f("(%d earlier report(s) were dropped: report queue full)\n", r.dropped_before);
   w.backtrace(r);
   return w.take();
 }

@@ -6,7 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core_test_util.hpp"
 #include "lockdep/lockdep.hpp"
@@ -346,4 +348,35 @@ TEST(CoreReports, AssertHeldOnUnheldLock) {
   std::lock_guard<lockdep::mutex> g(mu);
   mu.assert_held();
   EXPECT_EQ(cap.count(), 1u);
+}
+
+TEST(CoreReports, ReportsDroppedByAFullQueueAreToldOnce) {
+  lockdep_test::report_capture cap;
+  // Inside a signal handler scope reports are queued, not delivered; the
+  // queue holds a few, so many distinct ones overflow it.
+  constexpr int kReports = 40;
+  std::vector<std::unique_ptr<lockdep::scoped_key>> keys;
+  std::vector<std::unique_ptr<lockdep::lock_map>> maps;
+  for (int i = 0; i < kReports; ++i) {
+    keys.push_back(std::make_unique<lockdep::scoped_key>("queued_assert"));
+    maps.push_back(std::make_unique<lockdep::lock_map>(keys.back()->get()));
+  }
+  {
+    lockdep::signal_handler_scope in_handler;
+    for (auto& m : maps) lockdep::assert_held(*m);  // one distinct report each (distinct keys)
+  }
+  lockdep::flush_reports();
+  const std::size_t delivered = cap.count(report_kind::assertion_failed);
+  ASSERT_GT(delivered, 0u);
+  ASSERT_LT(delivered, static_cast<std::size_t>(kReports));
+  const std::string told = std::to_string(kReports - delivered) + " earlier report(s) were dropped";
+  int telling = 0;
+  for (const auto& r : cap.reports()) telling += contains(r.text, "were dropped") ? 1 : 0;
+  EXPECT_EQ(telling, 1);
+  EXPECT_TRUE(contains(cap.first().text, told)) << cap.first().text;
+  // A later report does not repeat the old news.
+  lockdep::lock_map later{"after_the_drop"};
+  lockdep::assert_held(later);
+  ASSERT_EQ(cap.count(report_kind::assertion_failed), delivered + 1);
+  EXPECT_FALSE(contains(cap.reports().back().text, "were dropped")) << cap.reports().back().text;
 }
