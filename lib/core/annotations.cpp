@@ -46,6 +46,7 @@ void reclass(lock_map& m) {
     cold_section section(ts);
     cls = register_class(*m.key(), m.subclass(), static_cast<std::uint8_t>(m.inner()),
                          static_cast<std::uint8_t>(m.outer()), map_access::validate(m));
+    if (!cls) limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", "max_classes");
   }
   if (cls) replay_from(*ts, static_cast<unsigned>(i), cls);
 }
@@ -67,7 +68,11 @@ validation_off::validation_off() {
 }
 
 validation_off::~validation_off() {
-  if (thread_state* ts = current_thread_state_if_any()) --ts->off;
+  // The constructor may have found no state (lockdep initialising, thread
+  // past teardown): never let the count go negative, which would switch
+  // the thread off for good.
+  thread_state* ts = current_thread_state_if_any();
+  if (ts && ts->off > 0) --ts->off;
 }
 
 LOCKDEP_END_NAMESPACE

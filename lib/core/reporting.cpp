@@ -52,6 +52,13 @@ bool remember(std::uint64_t s) {
   return true;
 }
 
+// Hand a filled record to delivery.
+void publish(report_record& r) {
+  auto* slot = reinterpret_cast<ring_slot*>(reinterpret_cast<char*>(&r) - offsetof(ring_slot, rec));
+  slot->state = slot_ready;
+  g_pending.fetch_add(1, std::memory_order_release);
+}
+
 void snapshot_key(const lock_class_key* key, class_snapshot& out) {
   out = class_snapshot{};
   out.key = key;
@@ -111,9 +118,7 @@ void finish_report(report_record& r, thread_state& ts) noexcept {
   r.nr_held = depth < k_record_max_held ? depth : k_record_max_held;
   for (unsigned i = 0; i < r.nr_held; ++i) snapshot_held(ts.held[i], r.held[i]);
   if (cs.stacktraces.load(std::memory_order_relaxed)) r.backtrace = cs.traces.capture(2, ts.entry_ip);
-  auto* slot = reinterpret_cast<ring_slot*>(reinterpret_cast<char*>(&r) - offsetof(ring_slot, rec));
-  slot->state = slot_ready;
-  g_pending.fetch_add(1, std::memory_order_release);
+  publish(r);
 }
 
 void deliver_pending() noexcept {
@@ -194,12 +199,10 @@ void limit_reached(thread_state* ts, const char* limit, const char* option) noex
   if (!r) return;
   r->message = limit;
   r->message2 = option;
-  if (ts) finish_report(*r, *ts);
-  else {
-    auto* slot = reinterpret_cast<ring_slot*>(reinterpret_cast<char*>(r) - offsetof(ring_slot, rec));
-    slot->state = slot_ready;
-    g_pending.fetch_add(1, std::memory_order_release);
-  }
+  if (ts)
+    finish_report(*r, *ts);
+  else
+    publish(*r);
 }
 
 LOCKDEP_INTERNAL_END

@@ -62,10 +62,10 @@ struct thread_state {
   std::uint32_t ctx_id = 0;  // current context instance
   std::uint8_t ctx_type = ctx_process;
   int recursion = 0;         // >0: inside lockdep (or a sink): track nothing
-  int off = 0;
+  int off = 0;               // >0: validation_off scope: new acquisitions untracked
   // Return address of the public entry point the thread is in (cold path
   // only): captured traces start there, hiding lockdep's own frames.
-  std::uintptr_t entry_ip = 0;               // >0: validation_off scope: new acquisitions untracked
+  std::uintptr_t entry_ip = 0;
   // usage bits an acquisition needs, by [trylock][read != 0]
   std::uint32_t need[2][2] = {};
 

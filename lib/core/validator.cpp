@@ -76,12 +76,13 @@ void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace) {
   ts.depth.store(ts.depth.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
-// Remove held[i] and replay the entries above it (cold section held).
-void remove_held(thread_state& ts, unsigned i) {
+// Truncate the stack to held[0..i) and push the saved entries `from`.. back
+// on it, each re-validated in its new position (cold section held).
+void rebuild_from(thread_state& ts, unsigned i, unsigned from) {
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
   held_lock* saved = ts.scratch;
   unsigned n = 0;
-  for (unsigned j = i + 1; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
+  for (unsigned j = from; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
   ts.chain_key = ts.held[i].prev_chain_key;
   ts.depth.store(i, std::memory_order_relaxed);
   std::uint32_t trace = 0;
@@ -92,6 +93,9 @@ void remove_held(thread_state& ts, unsigned i) {
     validate_and_push(ts, slot, trace);
   }
 }
+
+// Remove held[i] and replay the entries above it (cold section held).
+void remove_held(thread_state& ts, unsigned i) { rebuild_from(ts, i, i + 1); }
 
 // Top-down search within the current irq context.
 int find_held(const thread_state& ts, const lock_map& m) {
@@ -147,8 +151,6 @@ LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags
   }
   if (nest) {
     if (find_held(*ts, *nest) < 0) {
-      held_lock& tmp = ts->held[depth];
-      fill_entry(tmp, *ts, m, cls, read, trylock, ip);
       if (report_record* r = begin_report(report_kind::nested_lock_not_taken, cls->id * 31 + 7)) {
         snapshot_class(*cls, r->classes[0]);
         r->nr_classes = 1;
@@ -320,21 +322,9 @@ void drop_context_locks(thread_state& ts) noexcept {
 
 void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept {
   cold_section section(&ts);
-  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
-  held_lock* saved = ts.scratch;
-  unsigned n = 0;
-  for (unsigned j = i; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
-  saved[0].cls.store(new_cls, std::memory_order_relaxed);
-  saved[0].check = new_cls->validate;
-  ts.chain_key = ts.held[i].prev_chain_key;
-  ts.depth.store(i, std::memory_order_relaxed);
-  std::uint32_t trace = 0;
-  for (unsigned j = 0; j < n; ++j) {
-    held_lock& slot = ts.held[i + j];
-    copy_held(slot, saved[j]);
-    slot.prev_chain_key = ts.chain_key;
-    validate_and_push(ts, slot, trace);
-  }
+  ts.held[i].cls.store(new_cls, std::memory_order_relaxed);
+  ts.held[i].check = new_cls->validate;
+  rebuild_from(ts, i, i);
 }
 
 int find_held_any_context(const thread_state& ts, const lock_map& m, int read) noexcept {
