@@ -192,6 +192,8 @@ class lock_map {
   lock_map& operator=(const lock_map&) = delete;
   lock_class_key* key() const { return nullptr; }
   unsigned subclass() const { return 0; }
+  wait_type inner() const { return wait_type::none; }
+  wait_type outer() const { return wait_type::none; }
 };
 LOCKDEP_ALWAYS_INLINE void lock_acquire(lock_map&, read_mode = read_mode::exclusive, bool = false, int = -1,
                                         lock_map* = nullptr) {}

@@ -25,6 +25,10 @@
 //                       -Wthread-safety understands
 //   gtest.hpp           GoogleTest integration (link lockdep::gtest; not
 //                       included here)
+//   wait.hpp            joins and futures as pseudo-locks: lockdep::thread,
+//                       lockdep::async, wait_map (not included here)
+//   absl_mutex.hpp      lock_traits for absl::Mutex (not included here: it
+//                       pulls in Abseil's synchronization library)
 #pragma once
 
 #include "lockdep/config.hpp"
