@@ -148,7 +148,7 @@ if has_stage asan; then
 fi
 if has_stage tsan; then
   if configure_and_build tsan "g++, -fsanitize=thread" build_for_sanitizer; then
-    LOCKDEP_TEST_SCALE=small TSAN_OPTIONS=detect_deadlocks=0 \
+    LOCKDEP_TEST_SCALE=small TSAN_OPTIONS="detect_deadlocks=0:suppressions=$src/scripts/tsan.supp" \
       run_ctest "tsan: ctest -L 'core|irq|stress|oracle'" "$build_root/tsan" \
         -L 'core|irq|stress|oracle' -LE whole
   fi
