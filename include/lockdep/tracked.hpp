@@ -187,15 +187,20 @@ class ABSL_LOCKABLE tracked {
   // for (lockdep/introspect.hpp), out of line.
   LOCKDEP_ALWAYS_INLINE void lock_real() {
     if constexpr (requires(M& x) { Traits::try_lock(x); }) {
-      if (!Traits::try_lock(m_)) {
-        internal::wait_begin(map_);
-        Traits::lock(m_);
-        internal::wait_end();
-      }
+      if (!Traits::try_lock(m_)) [[unlikely]]
+        lock_contended();
     } else {
       Traits::lock(m_);
     }
     note_acquired();
+  }
+  // Out of line so that lock() stays small: std::lock_guard's constructor
+  // must inline into the caller for `at:` to name the caller (clang's
+  // inliner gives up on a large lock()).
+  LOCKDEP_NOINLINE void lock_contended() {
+    internal::wait_begin(map_);
+    Traits::lock(m_);
+    internal::wait_end();
   }
   // lock_stat hold times; one relaxed load while it is off.
   LOCKDEP_ALWAYS_INLINE void note_acquired() {
