@@ -107,17 +107,38 @@ LOCKDEP_INTERNAL_END
 LOCKDEP_BEGIN_NAMESPACE
 using namespace internal;
 
+namespace {
+waiver_side by_name(std::string_view name) {
+  waiver_side w;
+  w.name.assign(name.data(), name.size());
+  return w;
+}
+waiver_side by_key(const lock_class_key& key) {
+  waiver_side w;
+  w.key = &key;
+  return w;
+}
+waiver make_waiver(waiver_side a, waiver_side b, bool pair, std::string_view reason) {
+  waiver w;
+  w.a = std::move(a);
+  w.b = std::move(b);
+  w.pair = pair;
+  w.reason.assign(reason.data(), reason.size());
+  return w;
+}
+}  // namespace
+
 void waive(std::string_view class_a, std::string_view class_b, std::string_view reason) {
-  add({{std::string(class_a)}, {std::string(class_b)}, true, std::string(reason)});
+  add(make_waiver(by_name(class_a), by_name(class_b), true, reason));
 }
 void waive(std::string_view class_name, std::string_view reason) {
-  add({{std::string(class_name)}, {}, false, std::string(reason)});
+  add(make_waiver(by_name(class_name), waiver_side(), false, reason));
 }
 void waive(const lock_class_key& a, const lock_class_key& b, std::string_view reason) {
-  add({{{}, &a}, {{}, &b}, true, std::string(reason)});
+  add(make_waiver(by_key(a), by_key(b), true, reason));
 }
 void waive(const lock_class_key& key, std::string_view reason) {
-  add({{{}, &key}, {}, false, std::string(reason)});
+  add(make_waiver(by_key(key), waiver_side(), false, reason));
 }
 
 void clear_waivers() {
