@@ -180,8 +180,9 @@ void flush_reports();
 inline void flush_reports() {}
 #endif
 
-// Forget every class, dependency, validated chain and "already reported"
-// signature, and turn validation back on if a limit had turned it off: a
+// Forget every class, dependency, validated chain, stored stack trace and
+// "already reported" signature (queued reports are delivered first), and
+// turn validation back on if a limit had turned it off: a
 // fresh start for suites whose tests must be isolated. Refused (returns
 // false, after a report) while any thread holds a tracked lock. By default
 // nothing is ever forgotten: the graph accumulating across a process's

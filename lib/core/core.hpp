@@ -131,6 +131,8 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
 void snapshot_held(const held_lock& h, held_snapshot& out) noexcept;
 // Graph lock held.
 void forget_signatures() noexcept;
+// Reports queued or being delivered (they refer to trace ids).
+bool reports_in_flight() noexcept;
 
 // ---- checks (checks.cpp) --------------------------------------------------------------
 // Validate `next` (not yet pushed) against the held stack; graph lock held.

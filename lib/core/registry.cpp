@@ -277,9 +277,13 @@ bool reset() {
     misuse_report(ts, report_kind::bad_lock_usage, "lockdep::reset() while locks are held; refused", nullptr);
     return false;
   }
+  deliver_pending();  // queued reports refer to traces that are about to go
   cold_section section(ts);
   reset_graph();
   forget_signatures();
+  // Every trace id lived in a class, an edge or a queued report: with the
+  // first two gone, the pool can start over unless a report is in flight.
+  if (!reports_in_flight()) core().traces.clear();
   core().enabled.store(true, std::memory_order_relaxed);
   return true;
 }

@@ -187,6 +187,8 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
   finish_report(*r, *ts);
 }
 
+bool reports_in_flight() noexcept { return g_pending.load(std::memory_order_acquire) > 0; }
+
 void forget_signatures() noexcept {
   for (std::uint64_t& s : g_signatures) s = 0;
   g_nr_signatures = 0;

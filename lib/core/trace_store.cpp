@@ -90,4 +90,10 @@ const std::uintptr_t* trace_store::get(std::uint32_t id, unsigned* n) const noex
   return pool_ + id + 2;
 }
 
+void trace_store::clear() noexcept {
+  for (std::uint32_t b = 0; b <= index_mask_; ++b) index_[b] = 0;
+  used_.store(1, std::memory_order_relaxed);
+  full_ = false;
+}
+
 LOCKDEP_INTERNAL_END

@@ -33,6 +33,8 @@ class trace_store {
   // Frames of trace `id`; safe to read at any time once stored.
   const std::uintptr_t* get(std::uint32_t id, unsigned* n) const noexcept;
   bool full() const { return full_; }
+  // Forget every trace (graph lock held, no trace id referenced anywhere).
+  void clear() noexcept;
   std::uint32_t used() const { return used_.load(std::memory_order_relaxed); }
   std::uint32_t capacity() const { return max_; }
   std::size_t bytes() const { return std::size_t(used()) * sizeof(std::uintptr_t); }
