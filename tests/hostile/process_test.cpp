@@ -49,14 +49,7 @@ int child_abba_check(lockdep_test::report_capture& cap) {
   cap.clear();
   lockdep::lock_map a{"child_a"};
   lockdep::lock_map b{"child_b"};
-  lockdep::lock_acquire(a);
-  lockdep::lock_acquire(b);
-  lockdep::lock_release(b);
-  lockdep::lock_release(a);
-  lockdep::lock_acquire(b);
-  lockdep::lock_acquire(a);
-  lockdep::lock_release(a);
-  lockdep::lock_release(b);
+  hostile::run_abba(a, b);
   return cap.count(report_kind::circular_dependency) == 1 ? 0 : 3;
 }
 
