@@ -228,14 +228,7 @@ TEST(HostileThreads, ACallbackThatLocksDoesNotReenterTheValidator) {
   });
   lockdep::lock_map a{"reenter_a"};
   lockdep::lock_map b{"reenter_b"};
-  lockdep::lock_acquire(a);
-  lockdep::lock_acquire(b);
-  lockdep::lock_release(b);
-  lockdep::lock_release(a);
-  lockdep::lock_acquire(b);
-  lockdep::lock_acquire(a);
-  lockdep::lock_release(a);
-  lockdep::lock_release(b);
+  hostile::run_abba(a, b);
   lockdep::set_report_callback(previous);
   EXPECT_EQ(calls.load(), 1);
   lockdep::assert_none_held();
