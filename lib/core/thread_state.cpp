@@ -1,6 +1,7 @@
 #include "core/thread_state.hpp"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@ __thread thread_state* tls_thread_state __attribute__((tls_model("initial-exec")
 namespace {
 
 spin_mutex threads_lock;
+sigset_t threads_lock_saved_mask;  // the holder's signal mask (written under threads_lock)
 thread_state* threads_head = nullptr;
 pthread_key_t teardown_key;
 std::atomic<int> key_state{0};  // 0 none, 1 creating, 2 ready
@@ -68,10 +70,28 @@ __attribute__((destructor)) void at_process_exit() {
   deliver_pending();
 }
 
+// Key creation can allocate, so do it at load time rather than in the first
+// lockdep call of some thread, which may be inside a signal handler.
+__attribute__((constructor)) void create_key_at_load() { ensure_key(); }
+
 }  // namespace
 
-void lock_thread_list() noexcept { threads_lock.lock(); }
-void unlock_thread_list() noexcept { threads_lock.unlock(); }
+// The list lock is held with every signal blocked: a handler's first lockdep
+// call creates the thread's state and takes this lock, and must not spin on
+// it forever because it interrupted its own thread inside (a thread with no
+// state yet walking the list, or one in teardown).
+void lock_thread_list() noexcept {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  threads_lock.lock();
+  threads_lock_saved_mask = old;
+}
+void unlock_thread_list() noexcept {
+  const sigset_t old = threads_lock_saved_mask;
+  threads_lock.unlock();
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
 thread_state* first_thread() noexcept { return threads_head; }
 
 thread_state* current_thread_state() noexcept {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -43,12 +44,18 @@ class log_to_file {
  public:
   log_to_file() : saved_(lockdep::get_options()) {
     char dir[] = "/tmp/lockdep_introspect_XXXXXX";
-    if (mkdtemp(dir)) base_ = std::string(dir) + "/out";
+    if (mkdtemp(dir)) {
+      dir_ = dir;
+      base_ = dir_ + "/out";
+    }
     lockdep::options o = saved_;
     o.log_path = base_;
     lockdep::set_options(o);
   }
-  ~log_to_file() { lockdep::set_options(saved_); }
+  ~log_to_file() {
+    lockdep::set_options(saved_);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
   std::string text() const { return read_file(base_ + "." + std::to_string(getpid())); }
   // Poll up to `limit` for `what` to appear.
   bool wait_for(const std::string& what, std::chrono::milliseconds limit) const {
@@ -61,7 +68,7 @@ class log_to_file {
 
  private:
   lockdep::options saved_;
-  std::string base_;
+  std::string dir_, base_;
 };
 
 TEST(Introspect, DumpClassesShowsUsageCountsAndDirectDependencies) {

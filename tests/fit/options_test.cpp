@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -135,6 +136,8 @@ TEST(Options, LogPathWritesPathDotPid) {
   EXPECT_NE(text.str().find("possible circular locking dependency detected"), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("log_a"), std::string::npos);
   EXPECT_EQ(err.find("possible circular locking"), std::string::npos) << "went to stderr too: " << err;
+  f.close();
+  std::filesystem::remove_all(dir_template);
 }
 
 TEST(Options, MaxReportsCountsTheRest) {

@@ -191,6 +191,34 @@ TEST(HostileSignals, SignalStormDuringColdPathWorkNeitherDeadlocksNorReports) {
   hostile::expect_abba_still_detected(cap);
 }
 
+// A thread's first lockdep call may be the handler's: its state is created
+// inside the handler. Signals also keep arriving while threads exit (state
+// teardown) and while other threads are created (the thread list is locked):
+// nothing may deadlock, nothing is reported, later reports still work.
+TEST(HostileSignals, FirstLockdepCallInAHandlerAndSignalsDuringThreadExit) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map in_handler{"first_call_handler_lock", lockdep::wait_type::spin};
+  signal_handler_installed installed{in_handler};
+  constexpr int k_rounds = 60;
+  for (int round = 0; round < k_rounds; ++round) {
+    const int before = g_handled.load();
+    std::thread t([before] {
+      // No lockdep call before the handler's.
+      while (g_handled.load() == before) std::this_thread::yield();
+    });
+    // Until the handler has run once, then a few more while the thread exits.
+    while (g_handled.load() == before) {
+      pthread_kill(t.native_handle(), SIGUSR1);
+      std::this_thread::sleep_for(100us);
+    }
+    for (int k = 0; k < 20; ++k) pthread_kill(t.native_handle(), SIGUSR1);
+    t.join();
+  }
+  EXPECT_GE(g_handled.load(), k_rounds);
+  for (const auto& r : cap.reports()) ADD_FAILURE() << r.text;
+  hostile::expect_abba_still_detected(cap);
+}
+
 // ---- thread_local destructors and re-entry -------------------------------------------
 
 struct locks_at_thread_exit {

@@ -19,12 +19,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -292,10 +295,17 @@ class lockstep {
  public:
   lockstep() {
     for (int i = 0; i < k_threads; ++i) workers_.emplace_back([this, i] { run(i); });
+    watchdog_ = std::thread([this] { watch(); });
   }
   ~lockstep() {
     pass(k_stop);
     for (auto& w : workers_) w.join();
+    {
+      std::lock_guard<std::mutex> g(watch_mu_);
+      watch_stop_ = true;
+    }
+    watch_cv_.notify_all();
+    watchdog_.join();
   }
 
   // Run one program to its end; returns the failure text (empty: passed).
@@ -306,10 +316,14 @@ class lockstep {
     o.max_reports = std::numeric_limits<int>::max();  // past max_reports the callback hears nothing
     lockdep::set_options(o);
     p.setup();
+    seed_.store(p.seed, std::memory_order_relaxed);
     prog_ = &p;
     cap_ = &cap;
     dispatch();
-    while (turn_.load(std::memory_order_acquire) != k_main) turn_.wait(turn_.load(), std::memory_order_acquire);
+    // Wait on the value just compared: re-loading for wait() could read
+    // k_main (token just returned) and then sleep until it changes: forever.
+    int t;
+    while ((t = turn_.load(std::memory_order_acquire)) != k_main) turn_.wait(t, std::memory_order_acquire);
     prog_ = nullptr;
     return p.failure;
   }
@@ -319,6 +333,31 @@ class lockstep {
   std::atomic<int> turn_{k_main};
   program* prog_ = nullptr;
   lockdep_test::report_capture* cap_ = nullptr;
+
+  // A hang (in lockdep or here) must name its seed rather than run into
+  // ctest's timeout silently: no step for k_stall_seconds aborts the test.
+  static constexpr int k_stall_seconds = 60;
+  std::thread watchdog_;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
+  std::atomic<std::uint64_t> seed_{0}, steps_done_{0};
+
+  void watch() {
+    std::unique_lock<std::mutex> g(watch_mu_);
+    std::uint64_t last = steps_done_.load(std::memory_order_relaxed);
+    int idle = 0;
+    while (!watch_cv_.wait_for(g, std::chrono::seconds(1), [this] { return watch_stop_; })) {
+      std::uint64_t now = steps_done_.load(std::memory_order_relaxed);
+      idle = now == last ? idle + 1 : 0;
+      last = now;
+      if (idle >= k_stall_seconds) {
+        std::fprintf(stderr, "oracle: no step for %d s in program seed %" PRIu64 " (token at %d); replay with LOCKDEP_ORACLE_SEED=%" PRIu64 "\n",
+                     k_stall_seconds, seed_.load(), turn_.load(), seed_.load());
+        std::abort();
+      }
+    }
+  }
 
   void pass(int to) {
     turn_.store(to, std::memory_order_release);
@@ -349,6 +388,7 @@ class lockstep {
     cap_->clear();
     p.compare(o, got);
     ++p.step;
+    steps_done_.fetch_add(1, std::memory_order_relaxed);
   }
 
   op pending_;
