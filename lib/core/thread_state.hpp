@@ -83,7 +83,13 @@ struct thread_state {
   pid_t tid = 0;
   thread_state* next = nullptr;  // all-threads list (threads_lock)
   thread_state* prev = nullptr;
-  std::atomic<lock_map*> waiting_on{nullptr};  // for show_all_locks / hung watchdog
+  // The lock this thread is blocked on, for show_all_locks / hung watchdog.
+  // Other threads must not dereference waiting_on (the lock may be freed as
+  // soon as this thread gets it): they read the key and subclass published
+  // with it.
+  std::atomic<lock_map*> waiting_on{nullptr};
+  std::atomic<lock_class_key*> waiting_key{nullptr};
+  std::atomic<std::uint8_t> waiting_subclass{0};
   std::atomic<std::uint64_t> wait_start_ns{0};
   held_lock held[k_max_held_capacity];
   held_lock scratch[k_max_held_capacity];  // replay buffer for out-of-order release

@@ -65,14 +65,23 @@ std::vector<thread_view> snapshot_threads() {
     std::vector<std::pair<lock_class*, const void*>> held;
     std::vector<std::uintptr_t> ips;
     std::vector<std::uint8_t> reads;
-    lock_map* waiting;
+    const void* waiting;  // address only: never dereferenced here
+    lock_class_key* waiting_key;
+    unsigned waiting_subclass;
     std::uint64_t start;
   };
   thread_state* self = current_thread_state();
   std::vector<raw> raws;
   raws.reserve(64);
   for_each_thread([&](thread_state& t) {
-    raw r{t.tid, {}, {}, {}, {}, t.waiting_on.load(std::memory_order_acquire),
+    raw r{t.tid,
+          {},
+          {},
+          {},
+          {},
+          t.waiting_on.load(std::memory_order_acquire),
+          t.waiting_key.load(std::memory_order_relaxed),
+          t.waiting_subclass.load(std::memory_order_relaxed),
           t.wait_start_ns.load(std::memory_order_relaxed)};
     thread_name(t, r.name);  // here: `t` may be gone once the list is unlocked
     const unsigned d = std::min<unsigned>(t.depth.load(std::memory_order_acquire), k_max_held_capacity);
@@ -98,12 +107,12 @@ std::vector<thread_view> snapshot_threads() {
         if (r.held[i].first) snapshot_class(*r.held[i].first, h.cls);
         v.held.push_back(h);
       }
-      if (r.waiting && r.waiting->key()) {
+      if (r.waiting && r.waiting_key) {
         v.waiting = true;
         v.waiting_instance = r.waiting;
-        lock_class* c = key_access::classes(*r.waiting->key())[r.waiting->subclass() & 7].load();
+        lock_class* c = key_access::classes(*r.waiting_key)[r.waiting_subclass & 7].load();
         if (c) snapshot_class(*c, v.waiting_cls);
-        else v.waiting_cls.key = r.waiting->key(), v.waiting_cls.name = r.waiting->key()->name();
+        else v.waiting_cls.key = r.waiting_key, v.waiting_cls.name = r.waiting_key->name();
         v.wait_start = r.start;
         v.waited_ns = now > r.start ? now - r.start : 0;
       }
@@ -206,6 +215,8 @@ void wait_begin(lock_map& m) noexcept {
   thread_state* ts = current_thread_state_if_any();
   if (!ts || ts->recursion) return;
   ts->wait_start_ns.store(now_ns(), std::memory_order_relaxed);
+  ts->waiting_key.store(m.key(), std::memory_order_relaxed);
+  ts->waiting_subclass.store(static_cast<std::uint8_t>(m.subclass()), std::memory_order_relaxed);
   ts->waiting_on.store(&m, std::memory_order_release);
   // The wrappers inline lock_real into the user's function: this is the
   // user's call site, which lock_stat lists as a contention point.

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "lockdep/introspect.hpp"
 #include "lockdep/lockdep.hpp"
 #include "support/report_capture.hpp"
 
@@ -140,6 +142,48 @@ TEST(Stress, OrderedRandomLockingWithKeyChurnReportsOnlyTheInjectedInversion) {
   EXPECT_GT(acquisitions.load(), 1000u);
   EXPECT_GT(churned.load(), 10u);
   EXPECT_TRUE(lockdep::get_statistics().enabled);
+}
+
+// show_all_locks / the hung watchdog look at other threads' held and
+// waited-on locks while those threads finish, free the lock they waited on
+// and exit. With wait tracking on, pairs of threads contend on short-lived
+// heap mutexes while this thread snapshots all locks: no use of a freed lock
+// (ASan), no race (TSan), no report.
+TEST(Stress, AllLocksSnapshotsWhileWaitedOnLocksAreFreed) {
+  lockdep_test::report_capture cap;
+  lockdep::set_wait_tracking(true);
+  const auto run_for = small_scale() ? 300ms : 1500ms;
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned> waits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        auto m = std::make_unique<lockdep::mutex>("st_short_lived");
+        std::unique_lock<lockdep::mutex> hold(*m);
+        std::thread waiter([&] { std::lock_guard<lockdep::mutex> g(*m); });
+        std::this_thread::sleep_for(200us);  // the waiter blocks: wait tracked
+        hold.unlock();
+        waiter.join();
+        m.reset();
+        waits.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::size_t snapshots = 0, blocked_seen = 0;
+  for (const auto end = std::chrono::steady_clock::now() + run_for; std::chrono::steady_clock::now() < end;) {
+    const std::string text = lockdep::all_locks_text();
+    ++snapshots;
+    if (text.find("blocked on:") != std::string::npos) ++blocked_seen;
+  }
+  stop = true;
+  for (auto& th : threads) th.join();
+  lockdep::set_wait_tracking(false);
+  EXPECT_GT(snapshots, 10u);
+  EXPECT_GT(waits.load(), 10u);
+  for (const auto& r : cap.reports()) ADD_FAILURE() << r.text;
+  std::printf("%zu snapshots, %zu showed a blocked thread, %u short-lived locks waited on\n", snapshots,
+              blocked_seen, waits.load());
 }
 
 }  // namespace
