@@ -60,12 +60,14 @@ bool bad_map(thread_state* ts, lock_map& m) {
 }
 
 // Validate and push `hl` (already filled at held[depth]); cold section held.
-void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace) {
+// `mark` false: leave the class's usage bits alone (the thread's irq state
+// now is not the one `hl` was taken in).
+void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace, bool mark = true) {
   core_state& cs = core();
   lock_class* cls = hl.cls.load(std::memory_order_relaxed);
   if (hl.check && cs.enabled.load(std::memory_order_relaxed)) {
     const std::uint32_t need = ts.need[hl.trylock][hl.read != 0];
-    if ((cls->usage.load(std::memory_order_relaxed) & need) != need) mark_usage(ts, hl, need, trace);
+    if (mark && (cls->usage.load(std::memory_order_relaxed) & need) != need) mark_usage(ts, hl, need, trace);
     const std::uint64_t key = chain_mix(ts.chain_key, hlock_id(cls, hl.read));
     if (!hl.trylock && !cs.chains.contains(key)) {
       ++cs.cold_entries;
@@ -76,22 +78,56 @@ void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace) {
   ts.depth.store(ts.depth.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
+// Where context `ctx`'s chain key lives: the thread's for the current
+// context, the frame of the interrupt that entered on top of it otherwise.
+void store_context_key(thread_state& ts, std::uint32_t ctx, std::uint32_t current_ctx, std::uint64_t key,
+                       std::uint64_t& current_key) {
+  if (ctx == current_ctx) {
+    current_key = key;
+    return;
+  }
+  for (unsigned f = 0; f < ts.irq_nesting; ++f)
+    if (ts.frames[f].ctx_id == ctx) ts.frames[f].saved_chain_key = key;
+}
+
 // Truncate the stack to held[0..i) and push the saved entries `from`.. back
 // on it, each re-validated in its new position (cold section held).
+//
+// held[i] may belong to interrupted code (a lock freed or re-classed inside
+// an interrupt), so the entries span contexts. Each is validated as its own
+// context (chains restart at a boundary, no edges across one), and each
+// context's new chain key goes back where that context keeps it. Usage bits
+// are marked only for the current context: the thread's irq state now is not
+// the one the interrupted code took its locks in.
 void rebuild_from(thread_state& ts, unsigned i, unsigned from) {
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
   held_lock* saved = ts.scratch;
   unsigned n = 0;
   for (unsigned j = from; j < depth; ++j) copy_held(saved[n++], ts.held[j]);
+  const std::uint32_t current_ctx = ts.ctx_id;
+  const std::uint8_t current_type = ts.ctx_type;
+  std::uint64_t current_key = ts.chain_key;
+  std::uint32_t ctx = ts.held[i].ctx_id;
   ts.chain_key = ts.held[i].prev_chain_key;
   ts.depth.store(i, std::memory_order_relaxed);
   std::uint32_t trace = 0;
   for (unsigned j = 0; j < n; ++j) {
     held_lock& slot = ts.held[i + j];
     copy_held(slot, saved[j]);
+    if (slot.ctx_id != ctx) {
+      store_context_key(ts, ctx, current_ctx, ts.chain_key, current_key);
+      ctx = slot.ctx_id;
+      ts.chain_key = initial_chain_key(slot.irq_context);
+    }
     slot.prev_chain_key = ts.chain_key;
-    validate_and_push(ts, slot, trace);
+    ts.ctx_id = slot.ctx_id;  // what the checks read as "the context"
+    ts.ctx_type = slot.irq_context;
+    validate_and_push(ts, slot, trace, ctx == current_ctx);
   }
+  store_context_key(ts, ctx, current_ctx, ts.chain_key, current_key);
+  ts.ctx_id = current_ctx;
+  ts.ctx_type = current_type;
+  ts.chain_key = current_key;
 }
 
 // Remove held[i] and replay the entries above it (cold section held).

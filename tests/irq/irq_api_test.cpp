@@ -3,6 +3,7 @@
 // silent, and the layout of the irq reports.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "support/report_capture.hpp"
@@ -220,6 +221,98 @@ TEST(IrqBoundary, UnlockInHardirqOfALockTakenOutside) {
   EXPECT_TRUE(lockdep::is_held(l.lockdep_map()));
   l.unlock();
   EXPECT_EQ(cap.count(), 1u);
+}
+
+// Re-classing, inside an interrupt, a lock the interrupted code holds
+// rebuilds the held stack across the context boundary: the outer locks keep
+// their own context (no "used in hardirq" usage for them, which would make
+// taking them with irqs on look inconsistent), and the edges between the
+// outer locks are recorded with the new class, so the reverse order later
+// is still a cycle.
+TEST(IrqBoundary, SetClassInAnInterruptOfALockTakenOutside) {
+  lockdep_test::report_capture cap;
+  static lockdep::lock_class_key reclassed{"sc_reclassed"};
+  lockdep::lock_map a{"sc_outer_a", lockdep::wait_type::spin};
+  lockdep::lock_map b{"sc_outer_b", lockdep::wait_type::spin};
+  lockdep::lock_map inside{"sc_inside", lockdep::wait_type::spin};
+  lockdep::lock_acquire(a);  // irqs enabled: HARDIRQ-ON for both
+  lockdep::lock_acquire(b);
+  {
+    lockdep::hardirq_scope hard;
+    lockdep::lock_acquire(inside);
+    lockdep::set_class(a, reclassed);
+    lockdep::lock_release(inside);
+  }
+  EXPECT_TRUE(lockdep::is_held(a));
+  EXPECT_TRUE(lockdep::is_held(b));
+  lockdep::lock_release(b);
+  lockdep::lock_release(a);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  // b was never taken in an interrupt: taking it with irqs on stays silent.
+  lockdep::lock_acquire(b);
+  lockdep::lock_release(b);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  // sc_reclassed -> sc_outer_b was recorded: the reverse order is a cycle.
+  lockdep::lock_acquire(b);
+  lockdep::lock_acquire(a);
+  lockdep::lock_release(a);
+  lockdep::lock_release(b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u) << cap.first().text;
+  EXPECT_EQ(cap.first().classes.at(0).name, "sc_reclassed");
+}
+
+// Freeing, inside an interrupt, a lock the interrupted code holds: one
+// "freeing memory" report, and the locks above it keep their context and
+// chain (the interrupted code's chain key, kept in the interrupt frame, no
+// longer includes the freed lock).
+TEST(IrqBoundary, FreeingInAnInterruptALockTakenOutside) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map a{"fr_outer_a", lockdep::wait_type::spin};
+  lockdep::lock_map c{"fr_outer_c", lockdep::wait_type::spin};
+  lockdep::lock_map d{"fr_outer_d", lockdep::wait_type::spin};
+  lockdep::lock_map inside{"fr_inside", lockdep::wait_type::spin};
+  {
+    auto b = std::make_unique<lockdep::lock_map>("fr_outer_b", lockdep::wait_type::spin);
+    lockdep::lock_acquire(a);
+    lockdep::lock_acquire(*b);
+    lockdep::lock_acquire(c);
+    {
+      lockdep::hardirq_scope hard;
+      lockdep::lock_acquire(inside);
+      b.reset();  // freed while held by the interrupted code
+      lockdep::lock_release(inside);
+    }
+    ASSERT_EQ(cap.count(report_kind::held_lock_freed), 1u);
+    EXPECT_EQ(cap.first().classes.at(0).name, "fr_outer_b");
+    cap.clear();
+    EXPECT_TRUE(lockdep::is_held(a));
+    EXPECT_TRUE(lockdep::is_held(c));
+    lockdep::lock_acquire(d);  // validates and caches the chain {a, c, d}
+    lockdep::lock_release(d);
+    lockdep::lock_release(c);
+    lockdep::lock_release(a);
+  }
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  // The same chain taken afresh is a cache hit: it was cached under its own
+  // key, not one that still mixed in the freed lock.
+  const auto before = lockdep::get_statistics().cold_path_entries;
+  lockdep::lock_acquire(a);
+  lockdep::lock_acquire(c);
+  lockdep::lock_acquire(d);
+  lockdep::lock_release(d);
+  lockdep::lock_release(c);
+  lockdep::lock_release(a);
+  EXPECT_EQ(lockdep::get_statistics().cold_path_entries, before);
+  // c was never taken in an interrupt.
+  lockdep::lock_acquire(c);
+  lockdep::lock_release(c);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  // c -> d was recorded after the free: d then c is a cycle.
+  lockdep::lock_acquire(d);
+  lockdep::lock_acquire(c);
+  lockdep::lock_release(c);
+  lockdep::lock_release(d);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u) << cap.first().text;
 }
 
 // ---- usage marking ------------------------------------------------------------------
