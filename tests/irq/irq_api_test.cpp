@@ -3,6 +3,8 @@
 // silent, and the layout of the irq reports.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -223,6 +225,12 @@ TEST(IrqBoundary, UnlockInHardirqOfALockTakenOutside) {
   EXPECT_EQ(cap.count(), 1u);
 }
 
+// Acquires the maps in order, then releases them in reverse.
+void take_nested(std::initializer_list<lockdep::lock_map*> maps) {
+  for (lockdep::lock_map* m : maps) lockdep::lock_acquire(*m);
+  for (auto it = std::rbegin(maps); it != std::rend(maps); ++it) lockdep::lock_release(**it);
+}
+
 // Re-classing, inside an interrupt, a lock the interrupted code holds
 // rebuilds the held stack across the context boundary: the outer locks keep
 // their own context (no "used in hardirq" usage for them, which would make
@@ -249,14 +257,10 @@ TEST(IrqBoundary, SetClassInAnInterruptOfALockTakenOutside) {
   lockdep::lock_release(a);
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
   // b was never taken in an interrupt: taking it with irqs on stays silent.
-  lockdep::lock_acquire(b);
-  lockdep::lock_release(b);
+  take_nested({&b});
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
   // sc_reclassed -> sc_outer_b was recorded: the reverse order is a cycle.
-  lockdep::lock_acquire(b);
-  lockdep::lock_acquire(a);
-  lockdep::lock_release(a);
-  lockdep::lock_release(b);
+  take_nested({&b, &a});
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u) << cap.first().text;
   EXPECT_EQ(cap.first().classes.at(0).name, "sc_reclassed");
 }
@@ -296,22 +300,13 @@ TEST(IrqBoundary, FreeingInAnInterruptALockTakenOutside) {
   // The same chain taken afresh is a cache hit: it was cached under its own
   // key, not one that still mixed in the freed lock.
   const auto before = lockdep::get_statistics().cold_path_entries;
-  lockdep::lock_acquire(a);
-  lockdep::lock_acquire(c);
-  lockdep::lock_acquire(d);
-  lockdep::lock_release(d);
-  lockdep::lock_release(c);
-  lockdep::lock_release(a);
+  take_nested({&a, &c, &d});
   EXPECT_EQ(lockdep::get_statistics().cold_path_entries, before);
   // c was never taken in an interrupt.
-  lockdep::lock_acquire(c);
-  lockdep::lock_release(c);
+  take_nested({&c});
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
   // c -> d was recorded after the free: d then c is a cycle.
-  lockdep::lock_acquire(d);
-  lockdep::lock_acquire(c);
-  lockdep::lock_release(c);
-  lockdep::lock_release(d);
+  take_nested({&d, &c});
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u) << cap.first().text;
 }
 
