@@ -57,11 +57,13 @@ class lock_class_key {
   lock_class_key(const lock_class_key&) = delete;
   lock_class_key& operator=(const lock_class_key&) = delete;
 
-  const char* name() const { return name_; }
+  const char* name() const { return name_.load(std::memory_order_acquire); }
 
  private:
   friend struct internal::key_access;
-  const char* name_ = nullptr;
+  // Atomic: the preload runtime names its keys lazily while reports may be
+  // reading them.
+  std::atomic<const char*> name_{nullptr};
   // Construction site for site keys (file == nullptr for explicit keys).
   const char* site_file_ = nullptr;
   unsigned site_line_ = 0;

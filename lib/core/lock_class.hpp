@@ -48,7 +48,7 @@ struct key_access {
     k.site_line_ = line;
     k.site_column_ = col;
   }
-  static void set_name(lock_class_key& k, const char* name) { k.name_ = name; }
+  static void set_name(lock_class_key& k, const char* name) { k.name_.store(name, std::memory_order_release); }
   static const char* site_file(const lock_class_key& k) { return k.site_file_; }
   static unsigned site_line(const lock_class_key& k) { return k.site_line_; }
   static unsigned site_column(const lock_class_key& k) { return k.site_column_; }

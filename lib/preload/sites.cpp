@@ -263,8 +263,8 @@ void name_pending_keys() noexcept {
   if (!t.naming.try_lock()) return;  // another thread is naming
   for (unsigned i = t.named.load(std::memory_order_relaxed); i < t.used.load(std::memory_order_acquire); ++i) {
     full_name(t.info[i]);
-    // A pointer store: a report being built reads either name, never a torn one.
-    std::atomic_thread_fence(std::memory_order_release);
+    // An atomic pointer store (release): a report being built reads either
+    // name, never a torn or half-written one.
     lockdep::internal::key_access::set_name(t.keys[i], t.info[i].full_name);
     t.named.store(i + 1, std::memory_order_release);
   }
