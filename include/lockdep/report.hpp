@@ -158,6 +158,10 @@ inline bool parse_options(std::string_view) { return true; }
 struct statistics {
   std::uint64_t reports = 0;          // delivered
   std::uint64_t suppressed = 0;       // duplicates of an earlier report
+  // Found while 32 reports were queued undelivered (raised in a signal
+  // handler, or behind a slow report callback): the next delivered report
+  // says how many, and each is reported again if it recurs.
+  std::uint64_t dropped = 0;
   std::uint64_t waived = 0;           // matched a waiver
   std::uint64_t classes = 0, max_classes = 0;
   std::uint64_t dependencies = 0, max_dependencies = 0;

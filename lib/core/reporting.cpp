@@ -3,8 +3,11 @@
 // Records are built in a small ring under the graph lock (no allocation, so
 // this works in a signal handler), deduplicated by a signature of (kind,
 // classes, irq state), and delivered in order by whichever thread next leaves
-// a cold section outside a signal handler. A full ring counts the report as
-// dropped and says so with the next delivered one: nothing vanishes silently.
+// a cold section outside a signal handler. A full ring (only while reports
+// pile up undelivered: in a signal handler, or behind a slow callback) counts
+// the report as dropped and says so with the next delivered one, and does not
+// remember its signature, so the same problem is reported when it recurs:
+// nothing vanishes silently.
 #include <cstring>
 
 #include "core/core.hpp"
@@ -13,7 +16,7 @@ LOCKDEP_INTERNAL_BEGIN
 
 namespace {
 
-constexpr unsigned k_ring = 8;
+constexpr unsigned k_ring = 32;  // ~20 KB a record, touched only when used
 constexpr unsigned k_sig_slots = 8192;
 
 enum slot_state : std::uint8_t { slot_free, slot_building, slot_ready, slot_delivering };
@@ -33,8 +36,9 @@ std::atomic<unsigned> g_pending{0};
 std::uint64_t g_dropped_announced = 0;  // core().dropped already told; graph lock
 spin_mutex g_deliver_lock;
 
-// Returns false if the signature was seen before.
-bool remember(std::uint64_t s) {
+// Returns false if the signature was seen before; otherwise records it if
+// `store`.
+bool remember(std::uint64_t s, bool store) {
   s |= 1;
   std::uint32_t i = static_cast<std::uint32_t>(s) & (k_sig_slots - 1);
   for (std::uint32_t probes = 0; probes < k_sig_slots; ++probes, i = (i + 1) & (k_sig_slots - 1)) {
@@ -42,7 +46,7 @@ bool remember(std::uint64_t s) {
     if (g_signatures[i] == 0) {
       // Keep the table at most 3/4 full; past that, stop deduplicating
       // rather than lose a report.
-      if (g_nr_signatures < k_sig_slots / 4 * 3) {
+      if (store && g_nr_signatures < k_sig_slots / 4 * 3) {
         g_signatures[i] = s;
         ++g_nr_signatures;
       }
@@ -79,20 +83,26 @@ const std::uintptr_t* trace_frames(std::uint32_t id, unsigned* n) noexcept { ret
 
 report_record* begin_report(report_kind kind, std::uint64_t signature) noexcept {
   core_state& cs = core();
-  if (!remember(signature)) {
+  ring_slot* slot = nullptr;
+  for (ring_slot& s : g_ring) {
+    if (s.state == slot_free) {
+      slot = &s;
+      break;
+    }
+  }
+  if (!remember(signature, slot != nullptr)) {
     ++cs.suppressed;
     return nullptr;
   }
-  for (ring_slot& s : g_ring) {
-    if (s.state != slot_free) continue;
-    s.state = slot_building;
-    s.seq = g_next_seq++;
-    s.rec = report_record{};
-    s.rec.kind = kind;
-    return &s.rec;
+  if (!slot) {
+    ++cs.dropped;
+    return nullptr;
   }
-  ++cs.dropped;
-  return nullptr;
+  slot->state = slot_building;
+  slot->seq = g_next_seq++;
+  slot->rec = report_record{};
+  slot->rec.kind = kind;
+  return &slot->rec;
 }
 
 void snapshot_held(const held_lock& h, held_snapshot& out) noexcept {

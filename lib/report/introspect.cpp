@@ -217,6 +217,7 @@ std::string dump_stats() {
   line("chain lookup misses (cold path):", s.cold_path_entries);
   line("reports delivered:", s.reports);
   line("reports suppressed (duplicate/over max):", s.suppressed);
+  line("reports dropped (queue full, told later):", s.dropped);
   line("reports waived:", s.waived);
   line("graph memory (bytes):", s.graph_bytes);
   line("debug_locks:", s.enabled ? 1 : 0);

@@ -243,6 +243,7 @@ statistics get_statistics() {
   {
     cold_section section(nullptr);
     s.suppressed = c.suppressed;
+    s.dropped = c.dropped;
     s.classes = c.g.class_count();
     s.max_classes = c.limits.max_classes;
     s.dependencies = c.g.dependency_count();

@@ -354,7 +354,8 @@ TEST(CoreReports, ReportsDroppedByAFullQueueAreToldOnce) {
   lockdep_test::report_capture cap;
   // Inside a signal handler scope reports are queued, not delivered; the
   // queue holds a few, so many distinct ones overflow it.
-  constexpr int kReports = 40;
+  constexpr int kReports = 80;
+  const auto dropped_before = lockdep::get_statistics().dropped;
   std::vector<std::unique_ptr<lockdep::scoped_key>> keys;
   std::vector<std::unique_ptr<lockdep::lock_map>> maps;
   for (int i = 0; i < kReports; ++i) {
@@ -370,6 +371,7 @@ TEST(CoreReports, ReportsDroppedByAFullQueueAreToldOnce) {
   ASSERT_GT(delivered, 0u);
   ASSERT_LT(delivered, static_cast<std::size_t>(kReports));
   const std::string told = std::to_string(kReports - delivered) + " earlier report(s) were dropped";
+  EXPECT_EQ(lockdep::get_statistics().dropped - dropped_before, kReports - delivered);
   int telling = 0;
   for (const auto& r : cap.reports()) telling += contains(r.text, "were dropped") ? 1 : 0;
   EXPECT_EQ(telling, 1);
@@ -379,4 +381,11 @@ TEST(CoreReports, ReportsDroppedByAFullQueueAreToldOnce) {
   lockdep::assert_held(later);
   ASSERT_EQ(cap.count(report_kind::assertion_failed), delivered + 1);
   EXPECT_FALSE(contains(cap.reports().back().text, "were dropped")) << cap.reports().back().text;
+  // A dropped report was not remembered as told: when it recurs, it is.
+  lockdep::assert_held(*maps.back());
+  ASSERT_EQ(cap.count(report_kind::assertion_failed), delivered + 2);
+  EXPECT_EQ(cap.reports().back().classes.at(0).name.rfind("queued_assert", 0), 0u);
+  // And one that was delivered stays told once.
+  lockdep::assert_held(*maps.front());
+  EXPECT_EQ(cap.count(report_kind::assertion_failed), delivered + 2);
 }
