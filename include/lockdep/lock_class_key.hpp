@@ -23,8 +23,14 @@
 //     Unregistering removes the key's classes, their dependencies and every
 //     validated chain containing them, while other threads keep locking.
 //
-// A name is only a label: two classes with one name print as `name` and
-// `name#2`. Names must outlive the class (string literals are typical).
+// A name is a label: two classes with one name print as `name` and
+// `name#2`. A string literal also tells apart locks constructed on one line
+// (g++ has no column for the site). A name built at run time
+// (`lockdep::mutex mu{shard_name.c_str()}`) is copied and never makes a class
+// of its own: all locks constructed at that site are one class, labelled
+// with the first name, so an inversion between two shards is still found.
+// Only where the site says nothing (a system header, see above) does the
+// name's text select the class.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,7 @@
 // Keys and classes: interning construction sites and names into keys,
 // dynamic key registration, class registration, validated-chain records.
+#include <dlfcn.h>
+
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -21,6 +23,8 @@ struct key_interner {
   absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned, const void*>, lock_class_key*> by_ptr;
   absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned, std::string>, lock_class_key*> by_site;
   absl::flat_hash_map<std::string, lock_class_key*> by_name;
+  // Sites whose name is built at run time: one key for the site.
+  absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned>, lock_class_key*> runtime_named;
   std::deque<lock_class_key> storage;  // stable addresses
   std::deque<std::string> names;       // interned name copies
 };
@@ -28,6 +32,13 @@ struct key_interner {
 key_interner& interner() {
   static auto* k = new key_interner();  // never destroyed: locks outlive statics
   return *k;
+}
+
+// A constant name (a string literal) lives in a loaded object's image; one
+// built at run time lives on the heap or the stack.
+bool constant_name(const char* name) {
+  Dl_info info{};
+  return dladdr(name, &info) != 0 && info.dli_fname != nullptr;
 }
 
 bool in_system_header(const char* file) {
@@ -47,26 +58,42 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   key_interner& in = interner();
   *unkeyed = false;
   const bool system = in_system_header(file);
-  // std::lock_guard: the tables allocate, and a bad_alloc must not leave
-  // the interner locked for every later lock construction.
-  std::lock_guard<spin_mutex> guard(in.lock);
+  // A guard object: the tables allocate, and a bad_alloc must not leave the
+  // interner locked for every later lock construction.
+  std::unique_lock<spin_mutex> guard(in.lock);
   if (system && name) {
     auto [it, inserted] = in.by_name.try_emplace(name, nullptr);
     if (inserted) it->second = new_key(in, name);
     return it->second;
   }
   *unkeyed = system;
-  // The name is part of a site key: g++ has no __builtin_COLUMN, and two
-  // named locks declared on one line must still be two classes.
+  // A constant name is part of a site key: g++ has no __builtin_COLUMN, and
+  // two named locks declared on one line must still be two classes. A name
+  // built at run time ("shard-3") is only a label: every lock made at the
+  // site is one class, named after the first, as in the kernel. Otherwise
+  // each shard would be a class of its own (inversions between shards
+  // missed) and the tables here would grow with every new name.
   auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
   if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
+  const auto site = std::make_tuple(static_cast<const void*>(file), line, col);
+  if (auto it = in.runtime_named.find(site); it != in.runtime_named.end()) return it->second;
+  bool runtime_name = false;
+  if (name) {
+    // Not under our lock: dladdr takes the loader's lock, which a dlopen in
+    // another thread holds while its constructors make locks (and wait here).
+    guard.unlock();
+    runtime_name = !constant_name(name);
+    guard.lock();
+  }
   auto [it, inserted] = in.by_site.try_emplace(
-      std::make_tuple(std::string(file ? file : "?"), line, col, std::string(name ? name : "")), nullptr);
+      std::make_tuple(std::string(file ? file : "?"), line, col, std::string(name && !runtime_name ? name : "")),
+      nullptr);
   if (inserted) {
     it->second = new_key(in, name);
     key_access::set_site(*it->second, file, line, col);
   }
-  in.by_ptr.emplace(ptr_key, it->second);
+  if (runtime_name) in.runtime_named.emplace(site, it->second);
+  else in.by_ptr.emplace(ptr_key, it->second);
   return it->second;
 }
 

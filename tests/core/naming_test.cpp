@@ -1,11 +1,13 @@
 // Class naming (lock_class_key.hpp): names are labels, `#N` tells apart
 // classes sharing one; unnamed classes print their site; locks built in a
-// system header need a name or a key.
+// system header need a name or a key; a name built at run time is only a
+// label.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core_test_util.hpp"
 #include "lockdep/lockdep.hpp"
@@ -72,4 +74,50 @@ TEST(CoreNaming, MakeUniqueWithNameIsOneClassPerName) {
   ASSERT_EQ(cap.count(), 1u);
   EXPECT_EQ(cap.first().kind, report_kind::recursive_locking);
   EXPECT_EQ(cap.first().classes.at(0).name, "mu_alpha");
+}
+
+// A name built at run time is a label, not a class: the shards made at one
+// site are one class (named after the first), so taking two of them nested
+// is recursive locking, as with any two instances of one class.
+TEST(CoreNaming, RuntimeNamesAtOneSiteAreOneClassNamedAfterTheFirst) {
+  lockdep_test::report_capture cap;
+  std::vector<std::unique_ptr<lockdep::lock_map>> shards;
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "shard-" + std::to_string(i) + (i == 3 ? std::string(40, '!') : "");  // stack and heap
+    shards.push_back(std::unique_ptr<lockdep::lock_map>(new lockdep::lock_map(name.c_str())));
+  }
+  lockdep::lock_acquire(*shards[2]);
+  lockdep::lock_acquire(*shards[3]);
+  lockdep::lock_release(*shards[3]);
+  lockdep::lock_release(*shards[2]);
+  ASSERT_EQ(cap.count(report_kind::recursive_locking), 1u);
+  EXPECT_EQ(cap.first().classes.at(0).name, "shard-0");
+}
+
+// String literals still make classes apart, even two on one line (g++ has
+// no column to tell the sites apart).
+TEST(CoreNaming, LiteralNamesOnOneLineAreTwoClasses) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map lit_a{"lit_a"}, lit_b{"lit_b"};
+  lockdep::lock_acquire(lit_a);
+  lockdep::lock_acquire(lit_b);
+  lockdep::lock_release(lit_b);
+  lockdep::lock_release(lit_a);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+}
+
+// A new name per lock (per connection, per request) neither grows the class
+// table nor exhausts it.
+TEST(CoreNaming, ManyRuntimeNamesAtOneSiteStayOneClass) {
+  lockdep_test::report_capture cap;
+  const auto before = lockdep::get_statistics().classes;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string name = "conn-" + std::to_string(i);
+    lockdep::lock_map m{name.c_str()};
+    lockdep::lock_acquire(m);
+    lockdep::lock_release(m);
+  }
+  EXPECT_EQ(lockdep::get_statistics().classes, before + 1);
+  EXPECT_TRUE(lockdep::get_statistics().enabled);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
