@@ -124,7 +124,7 @@ inline report_callback set_report_callback(report_callback) { return nullptr; } 
 
 // ---- Options ------------------------------------------------------------------
 
-// Runtime options. Read once from LOCKDEP_OPTIONS at first use, in the
+// Runtime options. Read once from LOCKDEP_OPTIONS at start-up, in the
 // sanitizers' style ("halt_on_error=1:log_path=/tmp/ld:stacktrace=0"); an
 // unknown or malformed option prints a warning naming it and keeps defaults.
 struct options {

@@ -66,11 +66,17 @@ core_state& core() noexcept {
     return *std::launder(reinterpret_cast<core_state*>(core_storage));
   int expected = 0;
   if (core_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    // No signal handler of this thread may run now: one that used lockdep
+    // would wait below for this very initialisation.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     auto* c = new (core_storage) core_state();
     init_core(*c);
     install_fork_handlers();
     g_core = c;
     core_init_state.store(2, std::memory_order_release);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return *c;
   }
   while (core_init_state.load(std::memory_order_acquire) < 2) sched_yield();
@@ -78,6 +84,14 @@ core_state& core() noexcept {
 }
 
 bool core_ready() noexcept { return core_init_state.load(std::memory_order_acquire) == 2; }
+
+namespace {
+// Initialise at load time (the tables are mmap'ed, touched only when used),
+// so the first lockdep call of the process is not the one to pay for it,
+// wherever it happens (a signal handler, a hot loop). A lock used by an
+// earlier static constructor still initialises on demand.
+__attribute__((constructor)) void init_core_at_load() { core(); }
+}  // namespace
 
 cold_section::cold_section(thread_state* ts) noexcept : ts_(ts) {
   static_assert(sizeof(old_mask_) >= sizeof(sigset_t));

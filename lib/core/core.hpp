@@ -45,6 +45,7 @@ struct core_state {
   core_limits limits;
   std::atomic<bool> enabled{true};       // false after a limit was reached
   std::atomic<bool> stacktraces{true};
+  std::atomic<bool> report_held_at_fork{false};  // option fork_report
   std::uint64_t cold_entries = 0;
   std::uint64_t suppressed = 0;
   std::uint64_t dropped = 0;

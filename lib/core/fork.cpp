@@ -26,6 +26,8 @@ void release_delivery_after_fork() noexcept;
 namespace {
 
 sigset_t g_fork_saved_mask;
+std::atomic<const fork_hooks*> g_layer_hooks{nullptr};
+const fork_hooks* g_hooks_in_use = nullptr;  // the ones prepare ran (fork() is serialised)
 
 unsigned locks_held_by_other_threads(const thread_state* self) {
   unsigned n = 0;
@@ -37,12 +39,14 @@ unsigned locks_held_by_other_threads(const thread_state* self) {
 
 void before_fork() {
   thread_state* self = current_thread_state_if_any();
-  if (core_ready() && (!self || self->recursion == 0) && get_options().report_held_at_fork) {
+  if (core_ready() && (!self || self->recursion == 0) && core().report_held_at_fork.load(std::memory_order_relaxed)) {
     if (unsigned n = locks_held_by_other_threads(self))
       misuse_report(current_thread_state(), report_kind::bad_lock_usage,
                     "fork() while other threads hold locks: in the child they stay locked forever", nullptr,
                     static_cast<long>(n));
   }
+  g_hooks_in_use = g_layer_hooks.load(std::memory_order_acquire);
+  if (g_hooks_in_use) g_hooks_in_use->prepare();
   // No signal handler of this thread may enter lockdep while we hold its locks.
   sigset_t all;
   sigfillset(&all);
@@ -57,6 +61,7 @@ void after_fork_parent() {
   core().graph_lock.unlock();
   unlock_interner();
   pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
+  if (g_hooks_in_use) g_hooks_in_use->parent();
 }
 
 void after_fork_child() {
@@ -68,6 +73,7 @@ void after_fork_child() {
   unlock_interner();
   release_delivery_after_fork();
   pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
+  if (g_hooks_in_use) g_hooks_in_use->child();
 }
 
 }  // namespace
@@ -75,5 +81,7 @@ void after_fork_child() {
 // Called once by the core's initialisation (which also makes a static link
 // keep this file).
 void install_fork_handlers() noexcept { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
+
+void set_fork_hooks(const fork_hooks* h) noexcept { g_layer_hooks.store(h, std::memory_order_release); }
 
 LOCKDEP_INTERNAL_END

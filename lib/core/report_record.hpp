@@ -86,6 +86,17 @@ struct report_record {
 using deliver_hook = void (*)(const report_record& r);
 void set_deliver_hook(deliver_hook h) noexcept;
 
+// The report layer's own locks across fork(): the core's fork handler calls
+// `prepare` after its own pre-fork report and before taking its locks, and
+// `parent` / `child` after releasing them. One handler for both layers, so
+// the order does not depend on which registered with pthread_atfork first.
+struct fork_hooks {
+  void (*prepare)();
+  void (*parent)();
+  void (*child)();
+};
+void set_fork_hooks(const fork_hooks* h) noexcept;
+
 // Resolve a trace id to frames (for the report layer).
 const std::uintptr_t* trace_frames(std::uint32_t id, unsigned* n) noexcept;
 

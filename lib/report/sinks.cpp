@@ -158,8 +158,11 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
 struct init_runtime {
   init_runtime() {
     // fork() while another thread holds the runtime's lock must not leave
-    // the child with a lock nobody will release.
-    pthread_atfork([] { rt().lock.lock(); }, [] { rt().lock.unlock(); }, [] { rt().lock.unlock(); });
+    // the child with a lock nobody will release. Through the core's fork
+    // handler, which reports (and so takes this lock) before these run.
+    static const fork_hooks hooks{[] { rt().lock.lock(); }, [] { rt().lock.unlock(); },
+                                  [] { rt().lock.unlock(); }};
+    set_fork_hooks(&hooks);
     install_capture_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
@@ -209,6 +212,7 @@ void set_options(const options& o) {
     r.opts = o;
   }
   core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);
+  core().report_held_at_fork.store(o.report_held_at_fork, std::memory_order_relaxed);
   configure_watchdog(o);
 }
 
