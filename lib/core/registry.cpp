@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "core/core.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -25,6 +26,9 @@ struct key_interner {
   absl::flat_hash_map<std::string, lock_class_key*> by_name;
   // Sites whose name is built at run time: one key for the site.
   absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned>, lock_class_key*> runtime_named;
+  // Strings lockdep itself interned for the life of the process (wait-map
+  // labels): constant names, though not literals.
+  absl::flat_hash_set<const void*> constant_names;
   std::deque<lock_class_key> storage;  // stable addresses
   std::deque<std::string> names;       // interned name copies
 };
@@ -78,7 +82,7 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   const auto site = std::make_tuple(static_cast<const void*>(file), line, col);
   if (auto it = in.runtime_named.find(site); it != in.runtime_named.end()) return it->second;
   bool runtime_name = false;
-  if (name) {
+  if (name && !in.constant_names.contains(name)) {
     // Not under our lock: dladdr takes the loader's lock, which a dlopen in
     // another thread holds while its constructors make locks (and wait here).
     guard.unlock();
@@ -98,6 +102,12 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
 }
 
 }  // namespace
+
+void note_constant_name(const char* name) {
+  key_interner& in = interner();
+  std::lock_guard<spin_mutex> guard(in.lock);
+  in.constant_names.insert(name);
+}
 
 // fork() (fork.cpp): the interner must not be copied mid-update.
 void lock_interner() noexcept { interner().lock.lock(); }

@@ -36,6 +36,13 @@ struct class_view {
 spin_mutex g_reported_lock;
 std::set<std::pair<const lock_class_key*, unsigned>>* g_reported = nullptr;
 
+}  // namespace
+
+void reported_fork_lock() noexcept { g_reported_lock.lock(); }
+void reported_fork_unlock() noexcept { g_reported_lock.unlock(); }
+
+namespace {
+
 bool is_reported(const class_snapshot& c) {
   std::lock_guard<spin_mutex> g(g_reported_lock);
   return g_reported && g_reported->count({c.key, c.subclass});

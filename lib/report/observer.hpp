@@ -22,6 +22,16 @@ bool find_waiver(const report_record& rec, std::string* reason);
 void note_waived(const report& rep, const std::string& reason);
 std::uint64_t waived_count();
 
+// fork(): the report layer's leaf locks (each taken alone, never nested),
+// held across fork() so the child never inherits one that another thread of
+// the parent held. Called by the runtime's fork hooks (sinks.cpp).
+void waivers_fork_lock() noexcept;
+void waivers_fork_unlock() noexcept;
+void reported_fork_lock() noexcept;
+void reported_fork_unlock() noexcept;
+void wait_names_fork_lock() noexcept;
+void wait_names_fork_unlock() noexcept;
+
 // introspect.cpp: remember the classes of a delivered (not waived) report,
 // to highlight them in graph_dot().
 void note_reported(const report_record& rec);

@@ -155,13 +155,27 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
   return false;
 }
 
+// The report layer's locks, all leaves (none is taken while holding
+// another), so any order is deadlock-free.
+void lock_report_layer() {
+  rt().lock.lock();
+  waivers_fork_lock();
+  reported_fork_lock();
+  wait_names_fork_lock();
+}
+void unlock_report_layer() {
+  wait_names_fork_unlock();
+  reported_fork_unlock();
+  waivers_fork_unlock();
+  rt().lock.unlock();
+}
+
 struct init_runtime {
   init_runtime() {
     // fork() while another thread holds the runtime's lock must not leave
     // the child with a lock nobody will release. Through the core's fork
     // handler, which reports (and so takes this lock) before these run.
-    static const fork_hooks hooks{[] { rt().lock.lock(); }, [] { rt().lock.unlock(); },
-                                  [] { rt().lock.unlock(); }};
+    static const fork_hooks hooks{&lock_report_layer, &unlock_report_layer, &unlock_report_layer};
     set_fork_hooks(&hooks);
     install_capture_hook();
     set_deliver_hook(&deliver);

@@ -6,8 +6,10 @@
 #include <typeindex>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/core.hpp"
 #include "core/spin_mutex.hpp"
 #include "lockdep/wait.hpp"
+#include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -24,10 +26,18 @@ name_table& names() {
 }
 const char* intern(name_table& t, std::string s) {
   auto [it, inserted] = t.labels.try_emplace(s, nullptr);
-  if (inserted) it->second = t.storage.emplace_back(std::move(s)).c_str();
+  if (inserted) {
+    it->second = t.storage.emplace_back(std::move(s)).c_str();
+    // One class per label, as with a literal name (the label is the name
+    // of the wait map's lock_map).
+    note_constant_name(it->second);
+  }
   return it->second;
 }
 }  // namespace
+
+void wait_names_fork_lock() noexcept { names().lock.lock(); }
+void wait_names_fork_unlock() noexcept { names().lock.unlock(); }
 
 const char* wait_map_name(const char* kind, const char* name) {
   name_table& t = names();

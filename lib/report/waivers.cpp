@@ -48,6 +48,13 @@ waiver_state& state() {
   return *s;
 }
 
+}  // namespace
+
+void waivers_fork_lock() noexcept { state().lock.lock(); }
+void waivers_fork_unlock() noexcept { state().lock.unlock(); }
+
+namespace {
+
 void add(waiver w) {
   waiver_state& s = state();
   std::lock_guard<spin_mutex> g(s.lock);

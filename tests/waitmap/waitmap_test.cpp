@@ -69,6 +69,25 @@ TEST(WaitMap, ThreadsFromOneSiteShareAClass) {
   EXPECT_EQ(cap.first().kind, report_kind::circular_dependency);
 }
 
+// Two plain functions have one callable type: their names keep the threads
+// apart (the name is part of the class, as for any named lock).
+lockdep::mutex g_named_m{"named_m"};
+void takes_named_m() { std::lock_guard<lockdep::mutex> g(g_named_m); }
+void takes_nothing() {}
+
+TEST(WaitMap, NamedThreadsOfOneCallableTypeAreDistinctClasses) {
+  lockdep_test::report_capture cap;
+  lockdep::thread taker{"named_taker", &takes_named_m};
+  taker.join();  // (thread:named_taker) -> named_m
+  lockdep::thread idle{"named_idle", &takes_nothing};
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    std::lock_guard<lockdep::mutex> g(g_named_m);
+    idle.join();  // named_m -> (thread:named_idle): another class, no cycle
+  }
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+}
+
 TEST(WaitMap, FutureGetWhileHoldingLockIsCircular) {
   lockdep_test::report_capture cap;
   lockdep::mutex m{"future_m"};
