@@ -160,6 +160,9 @@ void copy_held(held_lock& to, const held_lock& from) noexcept;
 void forget_held_instance(thread_state& ts, const lock_map& m) noexcept;
 // Drop every entry of the current irq context (leaving it with locks held).
 void drop_context_locks(thread_state& ts) noexcept;
+// A lock being destroyed leaves the thread's untracked set (its address may
+// be reused by another lock).
+void forget_untracked(thread_state& ts, const lock_map& m) noexcept;
 // Give held[i] a new class and re-validate it and everything above it.
 void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept;
 // Search all contexts; `read` -1 matches any mode.

@@ -315,6 +315,7 @@ bool reset() {
     return false;
   }
   deliver_pending();  // queued reports refer to traces that are about to go
+  if (ts) ts->untracked_overflow = false;
   cold_section section(ts);
   reset_graph();
   forget_signatures();
@@ -351,6 +352,7 @@ lock_map::~lock_map() {
   }
   alive_ = k_map_dead;
   thread_state* ts = current_thread_state_if_any();
+  if (ts && ts->nr_untracked) forget_untracked(*ts, *this);
   if (!ts || ts->depth.load(std::memory_order_relaxed) == 0) return;
   const unsigned d = ts->depth.load(std::memory_order_relaxed);
   for (unsigned i = 0; i < d; ++i) {

@@ -34,7 +34,7 @@ struct held_lock {
   std::uint64_t prev_chain_key = 0;
   std::uintptr_t acquire_ip = 0;
   std::uint32_t ctx_id = 0;       // which entered context this lock belongs to
-  std::uint16_t references = 0;   // extra re-locks of a recursive instance / nest merges
+  std::uint32_t references = 0;   // extra re-locks of a recursive instance / nest merges
   std::uint8_t read = 0;          // read_mode
   std::uint8_t irq_context = 0;   // irq_context_type of the context
   bool trylock = false;
@@ -78,6 +78,17 @@ struct thread_state {
   std::uint32_t next_ctx_id = 1;
   std::uint32_t in_signal_handler = 0;
   irq_frame frames[k_max_irq_nesting];
+
+  // --- locks taken but not tracked ---
+  // Acquisitions lockdep declined to track (validation_off, an unregistered
+  // key, validation disabled, dropped at an irq context's exit). Their
+  // release is no bad unlock, and must return true: the wrapper unlocks the
+  // real lock only then. Past the bound, releases of unknown locks are
+  // trusted (lockdep can no longer tell) until reset().
+  static constexpr unsigned k_max_untracked = 32;
+  const lock_map* untracked[k_max_untracked] = {};
+  std::uint32_t nr_untracked = 0;
+  bool untracked_overflow = false;
 
   // --- identity and bookkeeping ---
   pid_t tid = 0;

@@ -53,6 +53,21 @@ void copy_held(held_lock& to, const held_lock& from) noexcept {
 
 namespace {
 
+void note_untracked(thread_state& ts, const lock_map& m) {
+  if (ts.nr_untracked < thread_state::k_max_untracked) ts.untracked[ts.nr_untracked++] = &m;
+  else ts.untracked_overflow = true;
+}
+
+// True if `m` was taken untracked (and forgets one such acquisition).
+bool take_untracked(thread_state& ts, const lock_map& m) {
+  for (std::uint32_t i = ts.nr_untracked; i-- > 0;) {
+    if (ts.untracked[i] != &m) continue;
+    ts.untracked[i] = ts.untracked[--ts.nr_untracked];
+    return true;
+  }
+  return ts.untracked_overflow;
+}
+
 bool bad_map(thread_state* ts, lock_map& m) {
   if (map_access::alive(m) == k_map_alive) return false;
   misuse_report(ts, report_kind::bad_lock_usage, "using a lock that was destroyed (or never constructed)", &m);
@@ -151,7 +166,8 @@ int find_held(const thread_state& ts, const lock_map& m) {
 LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
                                    std::uintptr_t ip) {
   if (!ts) ts = current_thread_state();
-  if (!ts || ts->recursion || ts->off) return;
+  if (!ts || ts->recursion) return;
+  if (ts->off) return note_untracked(*ts, m);
   ts->entry_ip = ip;
   if (bad_map(ts, m)) return;
   if (flags & k_bad_subclass)
@@ -162,11 +178,11 @@ LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags
   lock_class_key& key = *m.key();
   if (key_access::state(key).load(std::memory_order_acquire) == key_unregistered) {
     misuse_report(ts, report_kind::bad_lock_usage, "acquiring a lock whose class key was unregistered", &m);
-    return;
+    return note_untracked(*ts, m);
   }
   cold_section section(ts);
   core_state& cs = core();
-  if (!cs.enabled.load(std::memory_order_relaxed)) return;
+  if (!cs.enabled.load(std::memory_order_relaxed)) return note_untracked(*ts, m);
   if ((flags & k_recursive_instance)) {
     int i = find_held(*ts, m);
     if (i >= 0) {
@@ -178,12 +194,12 @@ LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags
                                    static_cast<std::uint8_t>(m.outer()), map_access::validate(m));
   if (!cls) {
     limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", "max_classes");
-    return;
+    return note_untracked(*ts, m);
   }
   const unsigned depth = ts->depth.load(std::memory_order_relaxed);
   if (depth >= ts->max_depth) {
     limit_reached(ts, "BUG: MAX_LOCK_DEPTH too low!", "max_depth");
-    return;
+    return note_untracked(*ts, m);
   }
   if (nest) {
     if (find_held(*ts, *nest) < 0) {
@@ -225,11 +241,14 @@ LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m, bool report, s
     if (i >= 0) {
       cold_section section(ts);
       remove_held(*ts, static_cast<unsigned>(i));
+    } else {
+      take_untracked(*ts, m);
     }
     return true;
   }
   int i = find_held(*ts, m);
   if (i < 0) {
+    if (take_untracked(*ts, m)) return true;
     if (report) misuse_report(ts, report_kind::bad_unlock_balance, "is trying to release lock", &m);
     return false;
   }
@@ -346,12 +365,20 @@ void forget_held_instance(thread_state& ts, const lock_map& m) noexcept {
   }
 }
 
+void forget_untracked(thread_state& ts, const lock_map& m) noexcept {
+  for (std::uint32_t i = ts.nr_untracked; i-- > 0;)
+    if (ts.untracked[i] == &m) ts.untracked[i] = ts.untracked[--ts.nr_untracked];
+}
+
 void drop_context_locks(thread_state& ts) noexcept {
   cold_section section(&ts);
   unsigned depth = ts.depth.load(std::memory_order_relaxed);
   while (depth > 0 && ts.held[depth - 1].ctx_id == ts.ctx_id) {
     --depth;
     ts.chain_key = ts.held[depth].prev_chain_key;
+    // Still really locked: its later release (outside) must succeed.
+    if (const lock_map* m = ts.held[depth].instance.load(std::memory_order_relaxed))
+      for (unsigned r = 0; r <= ts.held[depth].references; ++r) note_untracked(ts, *m);
   }
   ts.depth.store(depth, std::memory_order_relaxed);
 }
