@@ -115,7 +115,10 @@ struct report {
 
 using report_callback = std::function<void(const report&)>;
 // Install a callback that receives every report (nullptr removes it).
-// Returns the previous one.
+// Returns the previous one. It runs in the thread that raised the report (or
+// the next one to leave lockdep), outside lockdep's locks; it may lock
+// lockdep-instrumented locks (not validated there). If it throws, that one
+// report is lost with a line on stderr; the program is not terminated.
 #if LOCKDEP_ENABLED
 report_callback set_report_callback(report_callback cb);
 #else
@@ -131,7 +134,7 @@ struct options {
   bool print_reports = true;   // print_reports: write text to stderr / log_path
   bool halt_on_error = false;  // halt_on_error: abort() after the first report
   bool stacktrace = true;      // stacktrace: capture and symbolize stacks
-  int max_reports = 1000;      // max_reports: later reports are counted, not printed
+  int max_reports = 1000;      // max_reports: later reports are counted, not printed (said once)
   std::string log_path;        // log_path: append to <log_path>.<pid> instead of stderr
   bool report_held_at_fork = false;  // fork_report: report locks held across fork()
   int hung_timeout = 0;        // hung_timeout: seconds (0 = off); see introspect.hpp

@@ -7,9 +7,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
+#include <string_view>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "core/core.hpp"
 #include "report/format.hpp"
@@ -30,6 +33,7 @@ struct runtime {
   report_observer observer = nullptr;  // the gtest listener, if linked
   std::uint64_t delivered = 0;
   std::uint64_t over_limit = 0;
+  bool limit_told = false;  // "max_reports reached" printed (for this max_reports)
 };
 
 runtime& rt() {
@@ -37,7 +41,7 @@ runtime& rt() {
   return *r;
 }
 
-void write_all(int fd, const std::string& s) {
+void write_all(int fd, std::string_view s) {  // no allocation
   const char* p = s.data();
   std::size_t left = s.size();
   while (left > 0) {
@@ -63,7 +67,7 @@ void print_text(const options& o, const std::string& text) {
   ::close(fd);
 }
 
-void deliver(const report_record& rec) {
+void deliver_unguarded(const report_record& rec) {
   // A waived report (waivers.cpp) still reaches the callback and the
   // observer, marked, but is not printed as an error, not counted towards
   // max_reports, and never halts.
@@ -72,18 +76,34 @@ void deliver(const report_record& rec) {
   options o;
   report_callback cb;
   report_observer observer = nullptr;
+  bool over = false, first_over = false;
   {
     runtime& r = rt();
     std::lock_guard<spin_mutex> g(r.lock);
     o = r.opts;
     cb = r.callback;
     observer = r.observer;
-    const bool over = !waived && r.delivered >= static_cast<std::uint64_t>(o.max_reports);
+    over = !waived && r.delivered >= static_cast<std::uint64_t>(o.max_reports);
     if (over) {
       ++r.over_limit;
-      return;
+      first_over = !r.limit_told;
+      r.limit_told = true;
     }
-    if (!waived) ++r.delivered;
+    else if (!waived) ++r.delivered;
+  }
+  if (over) {
+    // Not printed, not passed to the callback; but said once, and the test
+    // framework's observer still hears it (a test with a bug still fails).
+    if (first_over && o.print_reports)
+      print_text(o, absl::StrFormat("lockdep: max_reports=%d reached: later reports are counted "
+                                    "(statistics::suppressed), not printed\n",
+                                    o.max_reports));
+    if (observer) {
+      report rep = build_report(rec);
+      rep.text = format_report(rep, rec, false);
+      observer(rep);
+    }
+    return;
   }
   report rep = build_report(rec);
   rep.waived = waived;
@@ -102,6 +122,24 @@ void deliver(const report_record& rec) {
   if (o.halt_on_error) {
     write_all(2, "lockdep: halt_on_error=1, aborting\n");
     std::abort();
+  }
+}
+
+void write_cstr(const char* s) { write_all(2, std::string_view(s)); }
+
+// The core's delivery hook: nothing may escape into lockdep's noexcept
+// delivery loop (that would std::terminate the program under test). A
+// throwing callback (a test framework's failure macro) or a bad_alloc while
+// formatting costs this one report, said on stderr.
+void deliver(const report_record& rec) {
+  try {
+    deliver_unguarded(rec);
+  } catch (const std::exception& e) {
+    write_cstr("lockdep: delivering a report failed: ");
+    write_cstr(e.what());
+    write_cstr("\n");
+  } catch (...) {
+    write_cstr("lockdep: delivering a report failed: unknown exception\n");
   }
 }
 
@@ -223,6 +261,7 @@ void set_options(const options& o) {
   {
     runtime& r = rt();
     std::lock_guard<spin_mutex> g(r.lock);
+    if (o.max_reports != r.opts.max_reports) r.limit_told = false;
     r.opts = o;
   }
   core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);

@@ -156,6 +156,29 @@ TEST(Options, MaxReportsCountsTheRest) {
   EXPECT_EQ(lockdep::get_statistics().suppressed, suppressed_before + 1);
 }
 
+TEST(Options, MaxReportsReachedIsSaidOnce) {
+  options_guard keep;
+  lockdep::reset();
+  lockdep::options o = lockdep::get_options();
+  o.print_reports = true;
+  o.stacktrace = false;
+  o.max_reports = static_cast<int>(lockdep::get_statistics().reports) + 1;
+  lockdep::set_options(o);
+  lockdep::mutex a{"said_a"}, b{"said_b"}, c{"said_c"}, d{"said_d"}, e{"said_e"}, f{"said_f"};
+  testing::internal::CaptureStderr();
+  abba(a, b);
+  abba(c, d);
+  abba(e, f);
+  lockdep::flush_reports();
+  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string notice = "max_reports=" + std::to_string(o.max_reports) + " reached";
+  const auto first = err.find(notice);
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find(notice, first + 1), std::string::npos) << "said twice: " << err;
+  EXPECT_NE(err.find("said_a"), std::string::npos) << err;
+  EXPECT_EQ(err.find("said_c"), std::string::npos) << "printed past the limit: " << err;
+}
+
 TEST(OptionsDeathTest, HaltOnErrorAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(

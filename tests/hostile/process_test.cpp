@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <memory>
 #include <thread>
@@ -244,6 +245,24 @@ TEST(HostileThreads, LockingFromAThreadLocalDestructorIsTracked) {
     std::lock_guard<lockdep::mutex> g2(a);  // inverse of the destructor's order
   }
   EXPECT_EQ(cap.count(report_kind::circular_dependency), 1u);
+}
+
+// A callback that throws (a test framework's failure macro may) costs that
+// one report, said on stderr; the program and lockdep go on.
+TEST(HostileThreads, ACallbackThatThrowsDoesNotTerminateTheProgram) {
+  lockdep_test::report_capture cap;
+  auto previous = lockdep::set_report_callback([](const lockdep::report&) {
+    throw std::runtime_error("callback boom");
+  });
+  lockdep::lock_map a{"throwing_cb_a"};
+  lockdep::lock_map b{"throwing_cb_b"};
+  testing::internal::CaptureStderr();
+  hostile::run_abba(a, b);
+  lockdep::flush_reports();
+  const std::string err = testing::internal::GetCapturedStderr();
+  lockdep::set_report_callback(previous);
+  EXPECT_NE(err.find("lockdep: delivering a report failed: callback boom"), std::string::npos) << err;
+  hostile::expect_abba_still_detected(cap);
 }
 
 TEST(HostileThreads, ACallbackThatLocksDoesNotReenterTheValidator) {
