@@ -50,16 +50,24 @@ void reclass(lock_map& m) {
   }
   if (cls) replay_from(*ts, static_cast<unsigned>(i), cls);
 }
+
+// Out of range is reported and clamped to 7, as lock_acquire does.
+unsigned checked_subclass(const lock_map& m, unsigned subclass) {
+  if (subclass <= 7) return subclass;
+  misuse_report(current_thread_state(), report_kind::bad_lock_usage,
+                "BUG: setting invalid subclass (valid: 0..7); using 7", &m);
+  return 7;
+}
 }  // namespace
 
 void set_class(lock_map& m, lock_class_key& key, unsigned subclass) {
   map_access::set_key(m, &key);
-  map_access::set_subclass(m, subclass & 7u);
+  map_access::set_subclass(m, checked_subclass(m, subclass));
   reclass(m);
 }
 
 void set_subclass(lock_map& m, unsigned subclass) {
-  map_access::set_subclass(m, subclass & 7u);
+  map_access::set_subclass(m, checked_subclass(m, subclass));
   reclass(m);
 }
 

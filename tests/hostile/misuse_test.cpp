@@ -75,6 +75,20 @@ TEST(Hostile, SubclassOutOfRangeIsReportedAndClamped) {
   hostile::expect_abba_still_detected(cap);
 }
 
+TEST(Hostile, SetSubclassOutOfRangeIsReportedAndClamped) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map m{"bad_set_subclass"};
+  lockdep::set_subclass(m, 9);
+  ASSERT_EQ(cap.count(report_kind::bad_lock_usage), 1u);
+  EXPECT_EQ(cap.first().classes.at(0).name, "bad_set_subclass");
+  EXPECT_EQ(m.subclass(), 7u);  // clamped like lock_acquire's, not masked to 1
+  static lockdep::lock_class_key other{"bad_set_class_key"};
+  lockdep::set_class(m, other, 8);
+  EXPECT_EQ(cap.count(report_kind::bad_lock_usage), 2u);
+  EXPECT_EQ(m.subclass(), 7u);
+  hostile::expect_abba_still_detected(cap);
+}
+
 TEST(Hostile, EmptyAndHugeNamesWork) {
   lockdep_test::report_capture cap;
   static const std::string huge(100000, 'x');
