@@ -30,7 +30,8 @@
 // of its own: all locks constructed at that site are one class, labelled
 // with the first name, so an inversion between two shards is still found.
 // Only where the site says nothing (a system header, see above) does the
-// name's text select the class.
+// name's text select the class; a run-time name there is one class per
+// distinct text, and lockdep warns once (use a key).
 #pragma once
 
 #include <atomic>

@@ -58,14 +58,28 @@ lock_class_key* new_key(key_interner& in, const char* name) {
 }
 
 lock_class_key* intern_site(const char* name, const char* file, unsigned line, unsigned col,
-                            bool* unkeyed) {
+                            bool* unkeyed, bool* runtime_name_in_system) {
   key_interner& in = interner();
   *unkeyed = false;
+  *runtime_name_in_system = false;
   const bool system = in_system_header(file);
+
   // A guard object: the tables allocate, and a bad_alloc must not leave the
   // interner locked for every later lock construction.
   std::unique_lock<spin_mutex> guard(in.lock);
   if (system && name) {
+    // In a system header the name is all there is: its text selects the
+    // class, so a name built at run time there makes a class per distinct
+    // name (said once: the fix is a key, or constructing the lock in user
+    // code). Literals seen here are remembered: dladdr once per literal.
+    static bool told = false;  // interner lock
+    if (!told && !in.constant_names.contains(name)) {
+      guard.unlock();  // dladdr takes the loader's lock (see below)
+      const bool constant = constant_name(name);
+      guard.lock();
+      if (constant) in.constant_names.insert(name);
+      else *runtime_name_in_system = !told, told = true;
+    }
     auto [it, inserted] = in.by_name.try_emplace(name, nullptr);
     if (inserted) it->second = new_key(in, name);
     return it->second;
@@ -328,9 +342,17 @@ bool reset() {
 
 lock_map::lock_map(const char* name, wait_type inner, wait_type outer, check c, const char* file,
                    unsigned line, unsigned column) {
-  bool unkeyed = false;
-  lock_class_key* key = intern_site(name, file, line, column, &unkeyed);
+  bool unkeyed = false, runtime_name_in_system = false;
+  lock_class_key* key = intern_site(name, file, line, column, &unkeyed, &runtime_name_in_system);
   map_access::init(*this, key, inner, outer, c);
+  if (runtime_name_in_system) {
+    misuse_report(current_thread_state(), report_kind::bad_lock_usage,
+                  "lock constructed inside a system header (e.g. std::make_unique, emplace) with a name built "
+                  "at run time: each distinct name is a class of its own (inversions between them are "
+                  "missed, and many names fill max_classes). Pass a key (LOCKDEP_CLASS(\"name\")) or "
+                  "construct the lock in your own code, where the site selects the class",
+                  this);
+  }
   if (unkeyed) {
     misuse_report(current_thread_state(), report_kind::bad_lock_usage,
                   "lock constructed inside a system header (e.g. std::make_unique, emplace) with neither "

@@ -121,3 +121,17 @@ TEST(CoreNaming, ManyRuntimeNamesAtOneSiteStayOneClass) {
   EXPECT_TRUE(lockdep::get_statistics().enabled);
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
+
+// In a system header (make_unique) the name's text is all lockdep has: a
+// name built at run time there is a class per distinct name, and lockdep
+// says so once, naming the fix.
+TEST(CoreNaming, MakeUniqueWithARuntimeNameWarnsOnce) {
+  lockdep_test::report_capture cap;
+  std::vector<std::unique_ptr<lockdep::mutex>> conns;
+  for (int i = 0; i < 3; ++i) conns.push_back(std::make_unique<lockdep::mutex>(("conn-mu-" + std::to_string(i)).c_str()));
+  ASSERT_EQ(cap.count(report_kind::bad_lock_usage), 1u);
+  EXPECT_TRUE(contains(cap.first().detail, "built at run time")) << cap.first().detail;
+  EXPECT_TRUE(contains(cap.first().detail, "LOCKDEP_CLASS")) << cap.first().detail;
+  lock_both(*conns[0], *conns[1]);  // distinct names: distinct classes
+  EXPECT_EQ(cap.count(), 1u);
+}
