@@ -9,8 +9,12 @@
 //     fork_report=1 first report the locks other threads hold (in the child
 //     they stay locked forever: a child that takes one deadlocks);
 //   * parent after fork: release them;
-//   * child after fork: release them, forget the other threads' held locks
-//     (those threads are gone) and free the report delivery lock.
+//   * child after fork: release them, drop the other threads' states (those
+//     threads are gone: their held and waited-on locks with them) and free
+//     the report delivery lock.
+// The report layer's locks ride along (set_fork_hooks), taken after the
+// pre-fork report and released last; its child hook also lets the watchdog
+// thread (not copied by fork) start again on the next wait.
 #include <pthread.h>
 #include <signal.h>
 
@@ -65,9 +69,7 @@ void after_fork_parent() {
 }
 
 void after_fork_child() {
-  thread_state* self = current_thread_state_if_any();
-  for (thread_state* t = first_thread(); t; t = t->next)
-    if (t != self) t->depth.store(0, std::memory_order_relaxed);
+  forget_other_threads_after_fork(current_thread_state_if_any());
   unlock_thread_list();
   core().graph_lock.unlock();
   unlock_interner();

@@ -94,6 +94,20 @@ void unlock_thread_list() noexcept {
 }
 thread_state* first_thread() noexcept { return threads_head; }
 
+void forget_other_threads_after_fork(thread_state* self) noexcept {
+  thread_state* t = threads_head;
+  threads_head = self;
+  while (t) {
+    thread_state* next = t->next;
+    if (t != self) {
+      t->~thread_state();
+      munmap(t, sizeof(thread_state));
+    }
+    t = next;
+  }
+  if (self) self->next = self->prev = nullptr;
+}
+
 thread_state* current_thread_state() noexcept {
   if (thread_state* ts = tls_thread_state) return ts;
   void* mem = mmap(nullptr, sizeof(thread_state), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,

@@ -126,6 +126,9 @@ void for_each_thread(F&& f);
 void lock_thread_list() noexcept;
 void unlock_thread_list() noexcept;
 thread_state* first_thread() noexcept;
+// fork() child, thread list lock held: the other threads do not exist here;
+// drop their states (show_all_locks and the watchdog would list them).
+void forget_other_threads_after_fork(thread_state* self) noexcept;
 
 // Thread name (up to 15 chars) of the calling thread, or of `tid` via /proc.
 void thread_name(const thread_state& ts, char out[32]) noexcept;

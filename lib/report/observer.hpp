@@ -31,6 +31,8 @@ void reported_fork_lock() noexcept;
 void reported_fork_unlock() noexcept;
 void wait_names_fork_lock() noexcept;
 void wait_names_fork_unlock() noexcept;
+// watchdog.cpp: the child has no watchdog thread; restart it on demand.
+void watchdog_after_fork_child() noexcept;
 
 // introspect.cpp: remember the classes of a delivered (not waived) report,
 // to highlight them in graph_dot().

@@ -213,7 +213,10 @@ struct init_runtime {
     // fork() while another thread holds the runtime's lock must not leave
     // the child with a lock nobody will release. Through the core's fork
     // handler, which reports (and so takes this lock) before these run.
-    static const fork_hooks hooks{&lock_report_layer, &unlock_report_layer, &unlock_report_layer};
+    static const fork_hooks hooks{&lock_report_layer, &unlock_report_layer, [] {
+                                    unlock_report_layer();
+                                    watchdog_after_fork_child();
+                                  }};
     set_fork_hooks(&hooks);
     install_capture_hook();
     set_deliver_hook(&deliver);

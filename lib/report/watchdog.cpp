@@ -145,6 +145,8 @@ std::atomic<int> g_signal_pending{0};
 std::atomic<int> g_hung_timeout{0};
 std::atomic<int> g_signal{0};
 std::atomic<bool> g_thread_started{false};
+// A fork()ed child has no watchdog thread: the next wait starts one.
+std::atomic<bool> g_restart_pending{false};
 struct sigaction g_old_action;
 
 void on_show_locks_signal(int signo) {
@@ -210,8 +212,14 @@ void update_tracking() {
 
 }  // namespace
 
+void watchdog_after_fork_child() noexcept {
+  g_thread_started.store(false);
+  g_restart_pending.store(g_hung_timeout.load() > 0 || g_signal.load() > 0);
+}
+
 void wait_begin(lock_map& m) noexcept {
   if (!g_track_waits.load(std::memory_order_relaxed)) return;
+  if (g_restart_pending.load(std::memory_order_relaxed) && g_restart_pending.exchange(false)) start_thread_once();
   thread_state* ts = current_thread_state_if_any();
   if (!ts || ts->recursion) return;
   ts->wait_start_ns.store(now_ns(), std::memory_order_relaxed);

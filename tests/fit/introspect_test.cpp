@@ -1,6 +1,7 @@
 // lockdep/introspect.hpp: the /proc-style dumps, the DOT export, held locks
 // of every thread, the hung-wait watchdog and the show-locks signal.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -208,6 +209,28 @@ TEST(Introspect, HungTimeoutWatchdogReportsLongWaits) {
   ASSERT_TRUE(lockdep::parse_options("hung_timeout=0"));
   EXPECT_TRUE(seen) << log.text();
   EXPECT_TRUE(contains(line_with(log.text(), "blocked on:"), "(hung_slow)")) << log.text();
+}
+
+// A fork()ed child has no watchdog thread of its own at first: the first
+// wait starts one, so a hang in the child is still reported.
+TEST(Introspect, HungTimeoutWatchdogWorksInAForkedChild) {
+  lockdep_test::report_capture cap;
+  log_to_file log;
+  ASSERT_TRUE(lockdep::parse_options("hung_timeout=1"));
+  const pid_t pid = fork();
+  if (pid == 0) {
+    lockdep::mutex slow{"hung_in_child"};
+    std::unique_lock hold(slow);
+    std::thread waiter([&] { std::lock_guard g(slow); });
+    const bool seen = log.wait_for("blocked for more than 1 seconds", 6s);
+    hold.unlock();
+    waiter.join();
+    _exit(seen && contains(log.text(), "(hung_in_child)") ? 0 : 3);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(lockdep::parse_options("hung_timeout=0"));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(Introspect, SignalShowsAllLocks) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hostile_support.hpp"
+#include "lockdep/introspect.hpp"
 
 namespace {
 
@@ -106,6 +107,31 @@ TEST(HostileProcess, ForkDuringConstantColdPathWorkNeverDeadlocksTheChild) {
   churn.join();
   EXPECT_EQ(cap.count(), 0u);
   hostile::expect_abba_still_detected(cap);
+}
+
+// The child has one thread: the parent's other threads are not listed in it
+// (show_all_locks, the hung watchdog), their held and waited-on locks gone.
+TEST(HostileProcess, TheChildListsOnlyItsOwnThread) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map ghost{"ghost_mu"};
+  std::atomic<int> phase{0};
+  std::thread holder([&] {
+    lockdep::lock_acquire(ghost);
+    phase = 1;
+    while (phase != 2) std::this_thread::sleep_for(1ms);
+    lockdep::lock_release(ghost);
+  });
+  while (phase != 1) std::this_thread::sleep_for(1ms);
+  ASSERT_NE(lockdep::all_locks_text().find("ghost_mu"), std::string::npos);  // the parent lists it
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string text = lockdep::all_locks_text();
+    _exit(text.find("ghost_mu") == std::string::npos && text.find("1 lock") == std::string::npos ? 0 : 3);
+  }
+  phase = 2;
+  holder.join();
+  EXPECT_EQ(wait_child(pid), 0);
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
 
 // ---- signals -------------------------------------------------------------------
