@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -55,24 +56,38 @@ int child_abba_check(lockdep_test::report_capture& cap) {
   return cap.count(report_kind::circular_dependency) == 1 ? 0 : 3;
 }
 
+// Another thread that holds `m` from construction until destruction.
+class holder_thread {
+ public:
+  explicit holder_thread(lockdep::lock_map& m)
+      : thread_([this, &m] {
+          lockdep::lock_acquire(m);
+          phase_ = 1;
+          while (phase_ != 2) std::this_thread::sleep_for(1ms);
+          lockdep::lock_release(m);
+        }) {
+    while (phase_ != 1) std::this_thread::sleep_for(1ms);
+  }
+  ~holder_thread() {
+    phase_ = 2;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<int> phase_{0};
+  std::thread thread_;
+};
+
 TEST(HostileProcess, ForkWhileAnotherThreadHoldsLocksIsReportedAndTheChildWorks) {
   lockdep_test::report_capture cap;
   lockdep::options o = lockdep::get_options();
   o.report_held_at_fork = true;
   lockdep::set_options(o);
   lockdep::lock_map held_elsewhere{"held_across_fork"};
-  std::atomic<int> phase{0};
-  std::thread holder([&] {
-    lockdep::lock_acquire(held_elsewhere);
-    phase = 1;
-    while (phase != 2) std::this_thread::sleep_for(1ms);
-    lockdep::lock_release(held_elsewhere);
-  });
-  while (phase != 1) std::this_thread::sleep_for(1ms);
+  std::optional<holder_thread> holder(std::in_place, held_elsewhere);
   const pid_t pid = fork();
   if (pid == 0) _exit(child_abba_check(cap));
-  phase = 2;
-  holder.join();
+  holder.reset();
   EXPECT_EQ(wait_child(pid), 0);
   EXPECT_EQ(cap.count(report_kind::bad_lock_usage), 1u);
   o.report_held_at_fork = false;
@@ -114,22 +129,14 @@ TEST(HostileProcess, ForkDuringConstantColdPathWorkNeverDeadlocksTheChild) {
 TEST(HostileProcess, TheChildListsOnlyItsOwnThread) {
   lockdep_test::report_capture cap;
   lockdep::lock_map ghost{"ghost_mu"};
-  std::atomic<int> phase{0};
-  std::thread holder([&] {
-    lockdep::lock_acquire(ghost);
-    phase = 1;
-    while (phase != 2) std::this_thread::sleep_for(1ms);
-    lockdep::lock_release(ghost);
-  });
-  while (phase != 1) std::this_thread::sleep_for(1ms);
+  std::optional<holder_thread> holder(std::in_place, ghost);
   ASSERT_NE(lockdep::all_locks_text().find("ghost_mu"), std::string::npos);  // the parent lists it
   const pid_t pid = fork();
   if (pid == 0) {
     const std::string text = lockdep::all_locks_text();
     _exit(text.find("ghost_mu") == std::string::npos && text.find("1 lock") == std::string::npos ? 0 : 3);
   }
-  phase = 2;
-  holder.join();
+  holder.reset();
   EXPECT_EQ(wait_child(pid), 0);
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
