@@ -229,6 +229,9 @@ bool add_chain(std::uint64_t key, const thread_state& ts, unsigned ctx_base, con
   if (cs.nr_chain_recs >= cs.limits.max_chains || cs.hlocks_used + n > cs.limits.max_chain_hlocks ||
       !cs.chains.insert(key))
     return false;
+  // Removed slots (key churn) plus new ones must never fill the table: the
+  // lock-free probe ends only at an empty slot.
+  if (cs.chains.needs_rebuild()) rebuild_chain_table(cs);
   chain_record& r = cs.chain_recs[cs.nr_chain_recs++];
   r.key = key;
   r.base = cs.hlocks_used;

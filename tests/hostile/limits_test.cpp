@@ -99,6 +99,32 @@ TEST(Limits, Chains) {  // LOCKDEP_OPTIONS=max_chains=30
   expect_runs_on_then_recovers(cap);
 }
 
+// Key churn under a small chain table: chains keep being validated and
+// dropped (unregister_key), 1 to 31 per round. Removed slots are recycled
+// (the cache is rebuilt past 3/4 use, so its lock-free probe always meets an
+// empty slot), nothing is reported, and no limit is reached: the live
+// chains stay under max_chains.
+TEST(Limits, ChainChurn) {  // LOCKDEP_OPTIONS=max_chains=32
+  lockdep_test::report_capture cap;
+  lockdep::lock_map outer{"churn_outer"};
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<std::unique_ptr<lockdep::scoped_key>> keys;
+    std::vector<std::unique_ptr<lockdep::lock_map>> maps;
+    for (int i = 0; i < 1 + round % 31; ++i) {
+      keys.push_back(std::make_unique<lockdep::scoped_key>("churn_inner"));
+      maps.push_back(std::make_unique<lockdep::lock_map>(keys.back()->get()));
+      pair(outer, *maps.back());
+    }
+  }  // maps, then keys: every chain but {outer} dropped each round
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+  EXPECT_TRUE(lockdep::get_statistics().enabled);
+  lockdep::lock_map a{"churn_after_a"};
+  lockdep::lock_map b{"churn_after_b"};
+  pair(a, b);
+  pair(b, a);
+  EXPECT_EQ(cap.count(lockdep::report_kind::circular_dependency), 1u);
+}
+
 TEST(Limits, ChainHlocks) {  // LOCKDEP_OPTIONS=max_chain_hlocks=40
   lockdep_test::report_capture cap;
   classes c(10);
