@@ -48,7 +48,8 @@
 //   clear_lock_stat() zeroes it (also do this after lockdep::reset()).
 // While off, each wrapper lock/unlock pays one relaxed load; while on, two
 // clock reads and a few relaxed atomic adds. Only lockdep's wrappers
-// (tracked<M> and the types in mutex.hpp) are measured, not bare lock_maps.
+// (tracked<M> and the types in mutex.hpp) are measured, not bare lock_maps,
+// and not inside a signal_handler_scope (no allocation there).
 #pragma once
 
 #include <string>

@@ -120,9 +120,12 @@ std::string time_text(std::uint64_t ns) {
 
 }  // namespace
 
+// Not inside a real signal handler: the first hold of a thread allocates,
+// and the handler may have interrupted this thread's own update of its holds.
+// Locks taken in handlers are not measured.
 void stat_acquired(lock_map& m) noexcept {
   thread_state* ts = current_thread_state_if_any();
-  if (!ts || ts->recursion) return;
+  if (!ts || ts->recursion || ts->in_signal_handler) return;
   const held_lock* h = find_held(*ts, m);
   if (!h) return;  // untracked (validation_off) acquisition
   class_stat* s = stat_for(*h);
@@ -137,6 +140,8 @@ void stat_acquired(lock_map& m) noexcept {
 }
 
 void stat_released(lock_map& m) noexcept {
+  const thread_state* ts = current_thread_state_if_any();
+  if (ts && ts->in_signal_handler) return;
   thread_holds* th = t_holds;
   if (!th || th->generation != g_generation.load(std::memory_order_relaxed)) return;
   for (unsigned i = th->depth; i-- > 0;) {
