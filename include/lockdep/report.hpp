@@ -191,9 +191,11 @@ inline void flush_reports() {}
 // "already reported" signature (queued reports are delivered first), and
 // turn validation back on if a limit had turned it off: a
 // fresh start for suites whose tests must be isolated. Refused (returns
-// false, after a report) while any thread holds a tracked lock. By default
-// nothing is ever forgotten: the graph accumulating across a process's
-// tests is what finds inversions split between tests.
+// false, after a report) while any thread holds a tracked lock. Call it
+// while no other thread is taking locks (between tests): an acquisition
+// racing with it may be validated against the classes being forgotten. By
+// default nothing is ever forgotten: the graph accumulating across a
+// process's tests is what finds inversions split between tests.
 #if LOCKDEP_ENABLED
 bool reset();
 #else
