@@ -33,6 +33,26 @@ struct key_interner {
   std::deque<std::string> names;       // interned name copies
 };
 
+// Set while this thread takes or holds the interner lock (a little before
+// and after, so no instant is uncovered): a signal handler that interrupts it
+// there and constructs a lock must not spin on that lock.
+__thread bool t_in_interner __attribute__((tls_model("initial-exec"))) = false;
+
+// The interner lock, keeping t_in_interner (for std::unique_lock).
+struct interner_lock {
+  spin_mutex& mu;
+  void lock() {
+    t_in_interner = true;
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // flag first, as a handler sees it
+    mu.lock();
+  }
+  void unlock() {
+    mu.unlock();
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    t_in_interner = false;
+  }
+};
+
 key_interner& interner() {
   static auto* k = new key_interner();  // never destroyed: locks outlive statics
   return *k;
@@ -64,9 +84,16 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   *runtime_name_in_system = false;
   const bool system = in_system_header(file);
 
+  if (t_in_interner) {
+    // Re-entered from a signal handler on this thread: one class for every
+    // lock constructed there.
+    static lock_class_key in_handler{"(lock constructed in a signal handler)"};
+    return &in_handler;
+  }
   // A guard object: the tables allocate, and a bad_alloc must not leave the
   // interner locked for every later lock construction.
-  std::unique_lock<spin_mutex> guard(in.lock);
+  interner_lock locked{in.lock};
+  std::unique_lock<interner_lock> guard(locked);
   if (system && name) {
     // In a system header the name is all there is: its text selects the
     // class, so a name built at run time there makes a class per distinct
@@ -119,7 +146,8 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
 
 void note_constant_name(const char* name) {
   key_interner& in = interner();
-  std::lock_guard<spin_mutex> guard(in.lock);
+  interner_lock locked{in.lock};
+  std::lock_guard<interner_lock> guard(locked);
   in.constant_names.insert(name);
 }
 

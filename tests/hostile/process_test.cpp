@@ -253,6 +253,37 @@ TEST(HostileSignals, FirstLockdepCallInAHandlerAndSignalsDuringThreadExit) {
   hostile::expect_abba_still_detected(cap);
 }
 
+// A handler that constructs a lock, interrupting its thread in the middle of
+// constructing one (inside lockdep's key interner): no self-deadlock.
+std::atomic<int> g_constructed_in_handler{0};
+void construct_in_handler(int) {
+  lockdep::lock_map m{"constructed_in_handler"};
+  g_constructed_in_handler.fetch_add(1, std::memory_order_relaxed);
+}
+
+TEST(HostileSignals, ALockConstructedInAHandlerDuringALockConstruction) {
+  lockdep_test::report_capture cap;
+  struct sigaction sa {}, old {};
+  sa.sa_handler = construct_in_handler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  ASSERT_EQ(sigaction(SIGUSR2, &sa, &old), 0);
+  std::atomic<bool> stop{false};
+  std::thread constructor([&] {
+    while (!stop) lockdep::lock_map local{"constructed_in_loop"};
+  });
+  for (int i = 0; i < 3000; ++i) {
+    pthread_kill(constructor.native_handle(), SIGUSR2);
+    std::this_thread::sleep_for(20us);
+  }
+  stop = true;
+  constructor.join();
+  sigaction(SIGUSR2, &old, nullptr);
+  EXPECT_GT(g_constructed_in_handler.load(), 0);
+  for (const auto& r : cap.reports()) ADD_FAILURE() << r.text;
+  hostile::expect_abba_still_detected(cap);
+}
+
 // ---- thread_local destructors and re-entry -------------------------------------------
 
 struct locks_at_thread_exit {
