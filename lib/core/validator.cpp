@@ -336,7 +336,10 @@ void acquire_failed(lock_map& m) noexcept {
   thread_state* ts = current_thread_state_if_any();
   if (!ts || ts->recursion) return;
   int i = find_held(*ts, m);
-  if (i < 0) return;
+  if (i < 0) {
+    take_untracked(*ts, m);  // an untracked attempt that failed
+    return;
+  }
   if (ts->held[i].references > 0) {
     --ts->held[i].references;
     return;

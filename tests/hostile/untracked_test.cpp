@@ -74,6 +74,20 @@ TEST(HostileUntracked, RecursiveMutexRelockedPastSixteenBits) {
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
 
+// An untracked attempt that failed (a timed lock that timed out) leaves the
+// set too: a later unlock of that lock, never taken, is a bad unlock.
+TEST(HostileUntracked, AFailedUntrackedAttemptIsForgotten) {
+  lockdep_test::report_capture cap;
+  lockdep::lock_map m{"untracked_failed_attempt"};
+  {
+    lockdep::validation_off off;
+    lockdep::lock_acquire(m);
+    lockdep::lock_acquire_failed(m);
+  }
+  EXPECT_FALSE(lockdep::lock_release(m));
+  EXPECT_EQ(cap.count(report_kind::bad_unlock_balance), 1u);
+}
+
 // A lock destroyed while in the untracked set leaves it: a new lock at the
 // same address, never locked, is still a bad unlock.
 TEST(HostileUntracked, ADestroyedUntrackedLockIsForgotten) {
