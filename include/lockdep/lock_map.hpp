@@ -171,7 +171,10 @@ void set_subclass(lock_map& m, unsigned subclass);
 // ---- Per-thread switch -----------------------------------------------------
 
 // While an object of this type lives, the calling thread's acquisitions are
-// neither tracked nor validated (the kernel's lockdep_off/on). Nestable.
+// neither tracked nor validated (the kernel's lockdep_off/on). Nestable. A
+// lock taken inside may be released after the scope ends: lockdep remembers
+// (up to 32 per thread) which locks it did not track, so that release is no
+// "bad unlock" and the wrapper still unlocks the real lock.
 class validation_off {
  public:
   validation_off();
