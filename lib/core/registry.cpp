@@ -84,16 +84,25 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   *runtime_name_in_system = false;
   const bool system = in_system_header(file);
 
-  if (t_in_interner) {
-    // Re-entered from a signal handler on this thread: one class for every
-    // lock constructed there.
-    static lock_class_key in_handler{"(lock constructed in a signal handler)"};
-    return &in_handler;
-  }
+  // In a signal handler nothing may allocate: a site seen before keeps its
+  // class, a new one gets this shared class. Re-entered from a handler
+  // (whatever its scope) the interner lock may be ours: not even a lookup.
+  static lock_class_key in_handler{"(lock constructed in a signal handler)"};
+  if (t_in_interner) return &in_handler;
+  const thread_state* ts = current_thread_state_if_any();
+  const bool no_alloc = ts && ts->in_signal_handler > 0;
   // A guard object: the tables allocate, and a bad_alloc must not leave the
   // interner locked for every later lock construction.
   interner_lock locked{in.lock};
   std::unique_lock<interner_lock> guard(locked);
+  if (no_alloc) {
+    const auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
+    if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
+    if (auto it = in.runtime_named.find(std::make_tuple(static_cast<const void*>(file), line, col));
+        it != in.runtime_named.end())
+      return it->second;
+    return &in_handler;
+  }
   if (system && name) {
     // In a system header the name is all there is: its text selects the
     // class, so a name built at run time there makes a class per distinct

@@ -257,6 +257,7 @@ TEST(HostileSignals, FirstLockdepCallInAHandlerAndSignalsDuringThreadExit) {
 // constructing one (inside lockdep's key interner): no self-deadlock.
 std::atomic<int> g_constructed_in_handler{0};
 void construct_in_handler(int) {
+  lockdep::signal_handler_scope scope;  // no allocation in here, and the class is the handler's
   lockdep::lock_map m{"constructed_in_handler"};
   g_constructed_in_handler.fetch_add(1, std::memory_order_relaxed);
 }
