@@ -118,6 +118,9 @@ class bh_disabled_scope {
 // A POSIX signal handler's body: hardirq context for lockdep, and reports
 // raised inside are queued and printed after the handler (flush_reports or
 // the thread's next lockdep call). Construct it first thing in the handler.
+// Inside it lockdep allocates nothing: a lock constructed there at a site
+// lockdep has not seen before gets one shared class, "(lock constructed in a
+// signal handler)"; locks constructed outside keep their own.
 #if LOCKDEP_ENABLED
 class signal_handler_scope {
  public:
