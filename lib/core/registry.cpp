@@ -58,6 +58,10 @@ key_interner& interner() {
   return *k;
 }
 
+// Created at load time: a signal handler constructing a lock must never wait
+// on the function-local static's guard held by the code it interrupted.
+__attribute__((constructor)) void create_interner_at_load() { interner(); }
+
 // A constant name (a string literal) lives in a loaded object's image; one
 // built at run time lives on the heap or the stack.
 bool constant_name(const char* name) {
