@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "core/core.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -99,15 +100,11 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   // interner locked for every later lock construction.
   interner_lock locked{in.lock};
   std::unique_lock<interner_lock> guard(locked);
-  if (no_alloc) {
-    const auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
-    if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
-    if (auto it = in.runtime_named.find(std::make_tuple(static_cast<const void*>(file), line, col));
-        it != in.runtime_named.end())
-      return it->second;
-    return &in_handler;
-  }
   if (system && name) {
+    if (no_alloc) {  // string_view lookup: no std::string built
+      auto it = in.by_name.find(absl::string_view(name));
+      return it != in.by_name.end() ? it->second : &in_handler;
+    }
     // In a system header the name is all there is: its text selects the
     // class, so a name built at run time there makes a class per distinct
     // name (said once: the fix is a key, or constructing the lock in user
@@ -135,6 +132,7 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
   const auto site = std::make_tuple(static_cast<const void*>(file), line, col);
   if (auto it = in.runtime_named.find(site); it != in.runtime_named.end()) return it->second;
+  if (no_alloc) return &in_handler;
   bool runtime_name = false;
   if (name && !in.constant_names.contains(name)) {
     // Not under our lock: dladdr takes the loader's lock, which a dlopen in

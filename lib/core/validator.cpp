@@ -58,14 +58,21 @@ void note_untracked(thread_state& ts, const lock_map& m) {
   else ts.untracked_overflow = true;
 }
 
-// True if `m` was taken untracked (and forgets one such acquisition).
-bool take_untracked(thread_state& ts, const lock_map& m) {
+// Forget untracked acquisitions of `m`: one, or all; returns whether any.
+bool drop_untracked(thread_state& ts, const lock_map& m, bool all) {
+  bool found = false;
   for (std::uint32_t i = ts.nr_untracked; i-- > 0;) {
     if (ts.untracked[i] != &m) continue;
     ts.untracked[i] = ts.untracked[--ts.nr_untracked];
-    return true;
+    found = true;
+    if (!all) break;
   }
-  return ts.untracked_overflow;
+  return found;
+}
+
+// True if `m` was taken untracked (and forgets one such acquisition).
+bool take_untracked(thread_state& ts, const lock_map& m) {
+  return drop_untracked(ts, m, false) || ts.untracked_overflow;
 }
 
 bool bad_map(thread_state* ts, lock_map& m) {
@@ -368,10 +375,7 @@ void forget_held_instance(thread_state& ts, const lock_map& m) noexcept {
   }
 }
 
-void forget_untracked(thread_state& ts, const lock_map& m) noexcept {
-  for (std::uint32_t i = ts.nr_untracked; i-- > 0;)
-    if (ts.untracked[i] == &m) ts.untracked[i] = ts.untracked[--ts.nr_untracked];
-}
+void forget_untracked(thread_state& ts, const lock_map& m) noexcept { drop_untracked(ts, m, true); }
 
 void drop_context_locks(thread_state& ts) noexcept {
   cold_section section(&ts);
