@@ -25,6 +25,7 @@
 
 #include "lockdep/config.hpp"
 #include "lockdep/lock_map.hpp"
+#include "lockdep/options.hpp"
 
 LOCKDEP_BEGIN_NAMESPACE
 
@@ -123,37 +124,6 @@ using report_callback = std::function<void(const report&)>;
 report_callback set_report_callback(report_callback cb);
 #else
 inline report_callback set_report_callback(report_callback) { return nullptr; }  // never called
-#endif
-
-// ---- Options ------------------------------------------------------------------
-
-// Runtime options. Read once from LOCKDEP_OPTIONS at start-up, in the
-// sanitizers' style ("halt_on_error=1:log_path=/tmp/ld:stacktrace=0"); an
-// unknown or malformed option prints a warning naming it and keeps defaults.
-struct options {
-  bool print_reports = true;   // print_reports: write text to stderr / log_path
-  bool halt_on_error = false;  // halt_on_error: abort() after the first report
-  bool stacktrace = true;      // stacktrace: capture and symbolize stacks
-  int max_reports = 1000;      // max_reports: later reports are counted, not printed (said once)
-  std::string log_path;        // log_path: append to <log_path>.<pid> instead of stderr
-  bool report_held_at_fork = false;  // fork_report: report locks held across fork()
-  int hung_timeout = 0;        // hung_timeout: seconds (0 = off); see introspect.hpp
-  int show_locks_signal = 0;   // show_locks_signal: signal number printing all held locks (0 = off)
-  bool lock_stat = false;      // lock_stat: collect contention statistics (introspect.hpp)
-};
-#if LOCKDEP_ENABLED
-options get_options();
-void set_options(const options& o);
-#else
-inline options get_options() { return {}; }
-inline void set_options(const options&) {}
-#endif
-// Parse `text` in LOCKDEP_OPTIONS syntax on top of the current options;
-// returns false (after a warning on stderr) if anything was not understood.
-#if LOCKDEP_ENABLED
-bool parse_options(std::string_view text);
-#else
-inline bool parse_options(std::string_view) { return true; }
 #endif
 
 // ---- Counters -----------------------------------------------------------------

@@ -46,7 +46,7 @@ void reclass(lock_map& m) {
     cold_section section(ts);
     cls = register_class(*m.key(), m.subclass(), static_cast<std::uint8_t>(m.inner()),
                          static_cast<std::uint8_t>(m.outer()), map_access::validate(m));
-    if (!cls) limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", "max_classes");
+    if (!cls) limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", option_id::max_classes);
   }
   if (cls) replay_from(*ts, static_cast<unsigned>(i), cls);
 }

@@ -25,7 +25,7 @@ std::uint32_t capture_once(std::uint32_t& trace) {
     thread_state* ts = current_thread_state_if_any();
     trace = core().traces.capture(k_trace_skip, ts ? ts->entry_ip : 0);
     if (!trace && core().traces.full())
-      limit_reached(ts, "BUG: MAX_STACK_TRACE_ENTRIES too low!", "max_trace_entries");
+      limit_reached(ts, "BUG: MAX_STACK_TRACE_ENTRIES too low!", option_id::max_trace_entries);
   }
   return trace;
 }
@@ -206,7 +206,7 @@ void check_prev_add(thread_state& ts, const held_lock& prev, const held_lock& ne
   else
     check_irq_usage(ts, prev, next, trace);
   if (!cs.g.add_edge(pc->id, nc->id, bit, distance == 1, capture_once(trace)))
-    limit_reached(&ts, "BUG: MAX_LOCKDEP_ENTRIES too low!", "max_dependencies");
+    limit_reached(&ts, "BUG: MAX_LOCKDEP_ENTRIES too low!", option_id::max_dependencies);
 }
 
 // One usage bit newly set on class c. Checks single-lock consistency, then
@@ -289,9 +289,9 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
   }
   if (!add_chain(chain_key, ts, base, next, ts.ctx_type)) {
     if (cs.nr_chain_recs < cs.limits.max_chains && cs.chains.size() < cs.chains.capacity())
-      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!", "max_chain_hlocks");
+      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!", option_id::max_chain_hlocks);
     else
-      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAINS too low!", "max_chains");
+      limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAINS too low!", option_id::max_chains);
   }
 }
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "options/option_table.hpp"
+
 LOCKDEP_INTERNAL_BEGIN
 
 namespace {
@@ -15,33 +17,19 @@ namespace {
 alignas(core_state) unsigned char core_storage[sizeof(core_state)];
 std::atomic<int> core_init_state{0};  // 0 none, 1 initialising, 2 ready, 3 failed
 
-std::uint32_t env_limit(const char* opts, const char* name, std::uint32_t def) {
-  // Limits are read straight from LOCKDEP_OPTIONS here (the option parser of
-  // the runtime layer may not be up yet); malformed values are reported by
-  // that parser later.
-  if (!opts) return def;
-  const std::size_t len = std::strlen(name);
-  for (const char* p = opts; (p = std::strstr(p, name)) != nullptr; p += len) {
-    if ((p == opts || p[-1] == ':' || p[-1] == ',' || p[-1] == ' ') && p[len] == '=') {
-      char* end = nullptr;
-      unsigned long v = std::strtoul(p + len + 1, &end, 10);
-      if (end != p + len + 1 && v > 0 && v < (1ul << 28)) return static_cast<std::uint32_t>(v);
-    }
-  }
-  return def;
-}
+std::uint32_t limit(option_id id) { return static_cast<std::uint32_t>(option_number(id)); }
 
 void init_core(core_state& c) {
-  const char* opts = std::getenv("LOCKDEP_OPTIONS");
+  // Read straight from LOCKDEP_OPTIONS (the report layer may not be up
+  // yet); it warns about malformed values later. The table bounds them.
   core_limits& l = c.limits;
-  l.max_classes = env_limit(opts, "max_classes", l.max_classes);
-  l.max_dependencies = env_limit(opts, "max_dependencies", l.max_dependencies);
-  l.max_chains = env_limit(opts, "max_chains", l.max_chains);
-  l.max_chain_hlocks = env_limit(opts, "max_chain_hlocks", 5 * l.max_chains);
-  l.max_trace_entries = env_limit(opts, "max_trace_entries", l.max_trace_entries);
-  l.max_depth = env_limit(opts, "max_depth", l.max_depth);
-  if (l.max_depth > k_max_held_capacity) l.max_depth = k_max_held_capacity;
-  if (l.max_classes >= (1u << 24)) l.max_classes = (1u << 24) - 1;
+  l.max_classes = limit(option_id::max_classes);
+  l.max_dependencies = limit(option_id::max_dependencies);
+  l.max_chains = limit(option_id::max_chains);
+  l.max_chain_hlocks = limit(option_id::max_chain_hlocks);
+  if (l.max_chain_hlocks == 0) l.max_chain_hlocks = 5 * l.max_chains;
+  l.max_trace_entries = limit(option_id::max_trace_entries);
+  l.max_depth = limit(option_id::max_depth);
   bool ok = c.g.init(l.max_classes, l.max_dependencies) && c.chains.init(l.max_chains) &&
             c.traces.init(l.max_trace_entries);
   void* recs = mmap(nullptr, sizeof(chain_record) * (l.max_chains + 1), PROT_READ | PROT_WRITE,

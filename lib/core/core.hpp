@@ -15,13 +15,14 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
+// The table sizes in force (options/option_table.hpp has their defaults).
 struct core_limits {
-  std::uint32_t max_classes = 16384;
-  std::uint32_t max_dependencies = 131072;
-  std::uint32_t max_chains = 65536;
-  std::uint32_t max_chain_hlocks = 5 * 65536;
-  std::uint32_t max_trace_entries = 1u << 20;
-  std::uint32_t max_depth = 48;
+  std::uint32_t max_classes = 0;
+  std::uint32_t max_dependencies = 0;
+  std::uint32_t max_chains = 0;
+  std::uint32_t max_chain_hlocks = 0;
+  std::uint32_t max_trace_entries = 0;
+  std::uint32_t max_depth = 0;
 };
 
 // A validated chain: the held classes (and read modes) of one irq context.
@@ -129,7 +130,7 @@ void finish_report(report_record& r, thread_state& ts) noexcept;
 // Deliver queued records (no core lock held).
 void deliver_pending() noexcept;
 // Turn validation off after a limit was reached, with one report.
-void limit_reached(thread_state* ts, const char* limit, const char* option) noexcept;
+void limit_reached(thread_state* ts, const char* limit, option_id option) noexcept;
 // Misuse report outside a cold section (takes one itself).
 void misuse_report(thread_state* ts, report_kind kind, const char* message, const lock_map* m,
                    long value = 0) noexcept;

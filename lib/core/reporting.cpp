@@ -204,13 +204,13 @@ void forget_signatures() noexcept {
   g_nr_signatures = 0;
 }
 
-void limit_reached(thread_state* ts, const char* limit, const char* option) noexcept {
+void limit_reached(thread_state* ts, const char* limit, option_id option) noexcept {
   core_state& cs = core();
   if (!cs.enabled.exchange(false)) return;
   report_record* r = begin_report(report_kind::limit_reached, reinterpret_cast<std::uintptr_t>(limit));
   if (!r) return;
   r->message = limit;
-  r->message2 = option;
+  r->message2 = option_info(option).name;
   if (ts)
     finish_report(*r, *ts);
   else

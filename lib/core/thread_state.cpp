@@ -115,7 +115,7 @@ thread_state* current_thread_state() noexcept {
   if (mem == MAP_FAILED) return nullptr;
   auto* ts = new (mem) thread_state();
   ts->tid = static_cast<pid_t>(syscall(SYS_gettid));
-  ts->max_depth = core_ready() ? core().limits.max_depth : 48;
+  ts->max_depth = core_ready() ? core().limits.max_depth : static_cast<std::uint32_t>(option_default(option_id::max_depth));
   if (ts->max_depth > k_max_held_capacity) ts->max_depth = k_max_held_capacity;
   ts->chain_key = initial_chain_key(ctx_process);
   update_usage_needs(*ts);

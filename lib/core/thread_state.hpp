@@ -19,11 +19,13 @@
 #include <cstdint>
 
 #include "core/lock_class.hpp"
+#include "options/option_table.hpp"
 #include "lockdep/lock_map.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
-constexpr unsigned k_max_held_capacity = 128;  // hard cap for the max_depth option
+// The hard cap of the max_depth option: every thread's stack has room for it.
+constexpr unsigned k_max_held_capacity = static_cast<unsigned>(option_max(option_id::max_depth));
 constexpr unsigned k_max_irq_nesting = 32;
 
 enum irq_context_type : std::uint8_t { ctx_process = 0, ctx_softirq = 1, ctx_hardirq = 2 };
@@ -57,7 +59,7 @@ struct irq_frame {
 struct thread_state {
   // --- warm path ---
   std::atomic<std::uint32_t> depth{0};
-  std::uint32_t max_depth = 48;
+  std::uint32_t max_depth = static_cast<std::uint32_t>(option_default(option_id::max_depth));
   std::uint64_t chain_key = 0;
   std::uint32_t ctx_id = 0;  // current context instance
   std::uint8_t ctx_type = ctx_process;

@@ -200,12 +200,12 @@ LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags
   lock_class* cls = register_class(key, sub, static_cast<std::uint8_t>(m.inner()),
                                    static_cast<std::uint8_t>(m.outer()), map_access::validate(m));
   if (!cls) {
-    limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", "max_classes");
+    limit_reached(ts, "BUG: MAX_LOCKDEP_KEYS too low!", option_id::max_classes);
     return note_untracked(*ts, m);
   }
   const unsigned depth = ts->depth.load(std::memory_order_relaxed);
   if (depth >= ts->max_depth) {
-    limit_reached(ts, "BUG: MAX_LOCK_DEPTH too low!", "max_depth");
+    limit_reached(ts, "BUG: MAX_LOCK_DEPTH too low!", option_id::max_depth);
     return note_untracked(*ts, m);
   }
   if (nest) {

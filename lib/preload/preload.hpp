@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "lockdep/lock_map.hpp"
+#include "options/option_table.hpp"
 
 namespace lockdep_preload {
 
@@ -66,12 +67,18 @@ extern real_functions real;
 // dlsym itself re-enters a hook (then the hook cannot forward and must cope).
 bool resolve_real() noexcept;
 
+using lockdep::internal::option_default;
+using lockdep::internal::option_id;
+using lockdep::internal::option_max;
+using lockdep::internal::option_number;
+
+// The preload_* options (lockdep/options.hpp has their defaults and bounds).
 struct preload_options {
-  unsigned site_frames = 1;  // preload_site_frames: frames forming a class's site (1..8)
-  unsigned skip_frames = 0;  // preload_skip_frames: caller frames skipped first (lock helpers)
-  bool join = true;          // preload_join: pthread_join wait maps
-  unsigned join_grace_ms = 500; // preload_join_grace_ms: a join of a thread finishing within it is not validated
-  bool enabled = true;       // preload_enable: 0 forwards everything untouched
+  unsigned site_frames = unsigned(option_default(option_id::preload_site_frames));  // frames forming a class's site
+  unsigned skip_frames = unsigned(option_default(option_id::preload_skip_frames));  // caller frames skipped first
+  bool join = option_default(option_id::preload_join) != 0;  // pthread_join wait maps
+  unsigned join_grace_ms = unsigned(option_default(option_id::preload_join_grace_ms));
+  bool enabled = option_default(option_id::preload_enable) != 0;  // 0 forwards everything untouched
 };
 const preload_options& options() noexcept;
 
@@ -94,7 +101,7 @@ class hook_scope {
 enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };
 enum class site_origin : std::uint8_t { init, first_lock, create };
 
-constexpr unsigned k_max_site_frames = 8;
+constexpr unsigned k_max_site_frames = unsigned(option_max(option_id::preload_site_frames));
 struct call_site {
   std::uintptr_t frames[k_max_site_frames];
   unsigned n = 0;

@@ -62,32 +62,18 @@ void resolve_all() {
   bind(real.detach, "pthread_detach");
 }
 
-unsigned parse_unsigned(const char* opts, const char* name, unsigned def, unsigned lo, unsigned hi) {
-  const std::size_t len = std::strlen(name);
-  for (const char* p = opts; (p = std::strstr(p, name)) != nullptr; p += len) {
-    if ((p == opts || p[-1] == ':' || p[-1] == ',' || p[-1] == ' ') && p[len] == '=') {
-      char* end = nullptr;
-      const unsigned long v = std::strtoul(p + len + 1, &end, 10);
-      if (end == p + len + 1 || v < lo || v > hi || (*end && *end != ':' && *end != ',' && *end != ' ')) {
-        static const char msg[] = "lockdep: warning: bad value for a preload_ option in LOCKDEP_OPTIONS; keeping the default\n";
-        if (write(2, msg, sizeof msg - 1) < 0) return def;
-        return def;
-      }
-      return static_cast<unsigned>(v);
-    }
-  }
-  return def;
-}
+unsigned number(const char* env, option_id id) { return static_cast<unsigned>(option_number(id, env)); }
 
+// Bad values were warned about by the report layer's parse of the same text.
 preload_options read_options() {
   preload_options o;
   const char* env = std::getenv("LOCKDEP_OPTIONS");
   if (!env) return o;
-  o.site_frames = parse_unsigned(env, "preload_site_frames", o.site_frames, 1, k_max_site_frames);
-  o.skip_frames = parse_unsigned(env, "preload_skip_frames", o.skip_frames, 0, 32);
-  o.join = parse_unsigned(env, "preload_join", 1, 0, 1) != 0;
-  o.join_grace_ms = parse_unsigned(env, "preload_join_grace_ms", o.join_grace_ms, 0, 60000);
-  o.enabled = parse_unsigned(env, "preload_enable", 1, 0, 1) != 0;
+  o.site_frames = number(env, option_id::preload_site_frames);
+  o.skip_frames = number(env, option_id::preload_skip_frames);
+  o.join = number(env, option_id::preload_join) != 0;
+  o.join_grace_ms = number(env, option_id::preload_join_grace_ms);
+  o.enabled = number(env, option_id::preload_enable) != 0;
   return o;
 }
 

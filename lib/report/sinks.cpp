@@ -11,10 +11,9 @@
 #include <mutex>
 #include <string_view>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "core/core.hpp"
+#include "options/option_table.hpp"
 #include "report/format.hpp"
 #include "report/observer.hpp"
 
@@ -145,52 +144,34 @@ void deliver(const report_record& rec) {
 
 void warn(const std::string& s) { write_all(2, "lockdep: warning: " + s + "\n"); }
 
-bool parse_bool(std::string_view v, bool* out) {
-  if (v == "1" || v == "true" || v == "yes") *out = true;
-  else if (v == "0" || v == "false" || v == "no") *out = false;
-  else return false;
-  return true;
-}
-
-// Options the core reads itself at start-up (table sizes).
-bool is_core_limit(std::string_view k) {
-  return k == "max_classes" || k == "max_dependencies" || k == "max_chains" || k == "max_chain_hlocks" ||
-         k == "max_trace_entries" || k == "max_depth";
-}
-
-bool apply_option(options& o, std::string_view key, std::string_view value) {
-  int n = 0;
-  if (key == "halt_on_error") return parse_bool(value, &o.halt_on_error);
-  if (key == "print_reports") return parse_bool(value, &o.print_reports);
-  if (key == "stacktrace") return parse_bool(value, &o.stacktrace);
-  if (key == "fork_report") return parse_bool(value, &o.report_held_at_fork);
-  if (key == "lock_stat") return parse_bool(value, &o.lock_stat);
-  if (key == "log_path") {
-    o.log_path = std::string(value);
-    return true;
+// Apply one parsed item of the option table to the runtime options. Limits
+// and preload_* options were read at start-up by their layers; they are
+// accepted (and were checked by the scanner) but change nothing here.
+void apply_option(options& o, const option_item& it) {
+  const bool on = it.number != 0;
+  const int n = static_cast<int>(it.number);
+  switch (it.id) {
+    case option_id::print_reports: o.print_reports = on; break;
+    case option_id::halt_on_error: o.halt_on_error = on; break;
+    case option_id::stacktrace: o.stacktrace = on; break;
+    case option_id::max_reports: o.max_reports = n; break;
+    case option_id::log_path: o.log_path = std::string(it.value); break;
+    case option_id::fork_report: o.report_held_at_fork = on; break;
+    case option_id::hung_timeout: o.hung_timeout = n; break;
+    case option_id::show_locks_signal: o.show_locks_signal = n; break;
+    case option_id::lock_stat: o.lock_stat = on; break;
+    case option_id::max_classes:
+    case option_id::max_dependencies:
+    case option_id::max_chains:
+    case option_id::max_chain_hlocks:
+    case option_id::max_trace_entries:
+    case option_id::max_depth:
+    case option_id::preload_enable:
+    case option_id::preload_site_frames:
+    case option_id::preload_skip_frames:
+    case option_id::preload_join:
+    case option_id::preload_join_grace_ms: break;
   }
-  if (key == "max_reports") {
-    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0) return false;
-    o.max_reports = n;
-    return true;
-  }
-  if (key == "show_locks_signal") {
-    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0 || n >= NSIG) return false;
-    o.show_locks_signal = n;
-    return true;
-  }
-  if (key == "hung_timeout") {
-    if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n) || n < 0) return false;
-    o.hung_timeout = n;
-    return true;
-  }
-  // preload_*: read (and checked) by the preload interposer.
-  if (key.substr(0, 8) == "preload_") return true;
-  if (is_core_limit(key)) {
-    unsigned long v = 0;
-    return absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &v) && v > 0;
-  }
-  return false;
 }
 
 // The report layer's locks, all leaves (none is taken while holding
@@ -275,24 +256,19 @@ void set_options(const options& o) {
 bool parse_options(std::string_view text) {
   options o = get_options();
   bool ok = true;
-  for (absl::string_view piece :
-       absl::StrSplit(absl::string_view(text.data(), text.size()), absl::ByAnyChar(": ,"), absl::SkipEmpty())) {
-    const std::string_view item(piece.data(), piece.size());
-    const std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos) {
-      warn("malformed option '" + std::string(item) + "' in LOCKDEP_OPTIONS (expected name=value); ignored");
-      ok = false;
-      continue;
+  for_each_option(text, [&](const option_item& it) {
+    switch (it.error) {
+      case option_error::none: apply_option(o, it); return;
+      case option_error::malformed:
+        warn("malformed option '" + std::string(it.text) + "' in LOCKDEP_OPTIONS (expected name=value); ignored");
+        break;
+      case option_error::unknown:
+      case option_error::bad_value:
+        warn("unknown option or bad value '" + std::string(it.text) + "' in LOCKDEP_OPTIONS; keeping the default");
+        break;
     }
-    const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
-    options candidate = o;
-    if (!apply_option(candidate, key, value)) {
-      warn("unknown option or bad value '" + std::string(item) + "' in LOCKDEP_OPTIONS; keeping the default");
-      ok = false;
-      continue;
-    }
-    o = candidate;
-  }
+    ok = false;
+  });
   set_options(o);
   return ok;
 }
