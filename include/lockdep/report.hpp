@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,9 @@ inline std::string describe_frame(std::uintptr_t) { return {}; }
 
 struct class_info {
   std::string name;   // label, with `#N` for the N-th class of one name and `/S` for subclass S
+  std::string key_name;  // the key's own name, without #N or /S (empty for an unnamed site key)
+  const lock_class_key* key = nullptr;  // identifies the class with `subclass`
+  unsigned subclass = 0;
   std::string usage;  // the four usage characters, e.g. "+.+." (printed as `{+.+.}`)
   int wait_outer = 0;  // as printed in -{outer:inner}
   int wait_inner = 0;
@@ -92,6 +96,13 @@ struct dependency_step {
   int depth = 0;
 };
 
+// The thread's interrupt-like state when the problem was found, as the
+// kernel prints it: [HC<in hardirq>[<depth>]:SC<in softirq>[<depth>]:HE<on>:SE<on>].
+struct irq_state_info {
+  int hardirq_depth = 0, softirq_depth = 0;
+  bool hardirqs_on = true, softirqs_on = true;
+};
+
 struct report {
   report_kind kind{};
   std::string header;  // the banner line, e.g. "WARNING: possible recursive locking detected"
@@ -104,9 +115,32 @@ struct report {
   //   inconsistent state: [0] the lock; irq inversion: [0] the lock whose
   //   state changed, [1] the other lock; unlock / freed: [0] the lock.
   std::vector<class_info> classes;
-  std::vector<dependency_step> chain;  // circular: the cycle; irq: the shortest paths
+  // circular: the cycle; irq inversion: the shortest path between the two
+  // locks; safe -> unsafe: the path from the irq-safe lock to the held lock.
+  std::vector<dependency_step> chain;
+  // safe -> unsafe only: the path from the lock being acquired to the
+  // irq-unsafe lock.
+  std::vector<dependency_step> forward_chain;
+  bool chain_truncated = false;  // a path longer than 64 steps was cut
+  // The acquisition (or release, or usage change) the report is about, with
+  // its `at:` address, and the held lock it conflicts with, when there is one.
+  std::optional<held_lock_info> acquiring;
+  std::optional<held_lock_info> conflicting;
+  irq_state_info irq;
+  // The usage labels involved ("IN-HARDIRQ-W", "HARDIRQ-ON-R", ...):
+  // inconsistent state: the old and the new usage; irq inversion: the new
+  // usage of classes[0] and the conflicting usage of classes[1]; safe ->
+  // unsafe: the irq-safe usage of classes[2] and the unsafe one of classes[3].
+  std::string old_usage, new_usage;
+  // irq reports: the state in question ("HARDIRQ", "SOFTIRQ-READ", ...).
+  std::string irq_state_name;
+  bool irq_forwards = false;  // irq inversion: classes[0] is the irq-safe end
+  int context_outer = 0, context_inner = 0;  // invalid wait context: the context exceeded
   std::vector<held_lock_info> held_locks;
+  std::size_t held_total = 0;  // held_locks lists the first 64 of these
   std::string detail;  // kind-specific extra line (e.g. "inconsistent {A} -> {B} usage.")
+  std::string limit_option;  // limit_reached: the option that raises it
+  unsigned long dropped_before = 0;  // reports lost to a full queue just before this one
   stack_trace backtrace;
   std::string text;  // the full report as printed
   bool waived = false;

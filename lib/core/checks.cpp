@@ -30,12 +30,6 @@ std::uint32_t capture_once(std::uint32_t& trace) {
   return trace;
 }
 
-std::uint64_t sig(report_kind k, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
-  std::uint64_t h = chain_mix(static_cast<std::uint64_t>(k) + 1, static_cast<std::uint32_t>(a));
-  h = chain_mix(h, static_cast<std::uint32_t>(b));
-  return chain_mix(h, static_cast<std::uint32_t>(c));
-}
-
 // Does class c, reached with search flag f, carry usage for `state` that
 // makes it the irq end we look for? `want_enabled` selects the bit family.
 // Read-only usage needs an unrestricted path end (f == false).
@@ -87,7 +81,7 @@ void check_wait_context(thread_state& ts, const held_lock& next, unsigned base) 
     if (inner && inner < curr) curr = inner;
   }
   if (next_outer <= curr) return;
-  report_record* r = begin_report(report_kind::invalid_wait_context, sig(report_kind::invalid_wait_context, nc.id, curr, ts.ctx_type));
+  report_record* r = begin_report(report_kind::invalid_wait_context, problem_signature(report_kind::invalid_wait_context, nc.id, curr, ts.ctx_type));
   if (!r) return;
   snapshot_class(nc, r->classes[0]);
   r->nr_classes = 1;
@@ -106,7 +100,7 @@ bool check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
     if (prev.cls.load(std::memory_order_relaxed) != nc) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read on a read
     if (next.nest_lock) continue;              // serialised by the nest lock
-    report_record* r = begin_report(report_kind::recursive_locking, sig(report_kind::recursive_locking, nc->id, next.read, prev.read));
+    report_record* r = begin_report(report_kind::recursive_locking, problem_signature(report_kind::recursive_locking, nc->id, next.read, prev.read));
     if (r) {
       snapshot_class(*nc, r->classes[0]);
       snapshot_class(*nc, r->classes[1]);
@@ -123,7 +117,7 @@ void report_circular(thread_state& ts, const held_lock& prev, const held_lock& n
                      std::uint32_t& trace) {
   const lock_class* pc = prev.cls.load(std::memory_order_relaxed);
   const lock_class* nc = next.cls.load(std::memory_order_relaxed);
-  report_record* r = begin_report(report_kind::circular_dependency, sig(report_kind::circular_dependency, nc->id, pc->id));
+  report_record* r = begin_report(report_kind::circular_dependency, problem_signature(report_kind::circular_dependency, nc->id, pc->id));
   if (!r) return;
   snapshot_class(*nc, r->classes[0]);
   snapshot_class(*pc, r->classes[1]);
@@ -168,7 +162,7 @@ bool check_irq_usage(thread_state& ts, const held_lock& prev, const held_lock& n
     const lock_class& safe = cs.g.cls(back.state >> 1);
     const lock_class& unsafe = cs.g.cls(fwd.state >> 1);
     report_record* r = begin_report(report_kind::irq_safe_to_unsafe,
-                                    sig(report_kind::irq_safe_to_unsafe, safe.id, unsafe.id, state));
+                                    problem_signature(report_kind::irq_safe_to_unsafe, safe.id, unsafe.id, state));
     if (!r) return true;
     snapshot_class(*nc, r->classes[0]);
     snapshot_class(*pc, r->classes[1]);
@@ -220,7 +214,7 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   if (std::uint32_t conflict = conflicting_bits(bit) & before) {
     const unsigned old = static_cast<unsigned>(__builtin_ctz(conflict));
     report_record* r = begin_report(report_kind::inconsistent_lock_state,
-                                    sig(report_kind::inconsistent_lock_state, c.id, bit, old));
+                                    problem_signature(report_kind::inconsistent_lock_state, c.id, bit, old));
     if (r) {
       snapshot_class(c, r->classes[0]);
       r->nr_classes = 1;
@@ -246,7 +240,7 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   if (!end.found) return;
   const lock_class& other = cs.g.cls(end.state >> 1);
   report_record* r = begin_report(report_kind::irq_lock_inversion,
-                                  sig(report_kind::irq_lock_inversion, c.id, other.id, bit));
+                                  problem_signature(report_kind::irq_lock_inversion, c.id, other.id, bit));
   if (!r) return;
   snapshot_class(c, r->classes[0]);
   snapshot_class(other, r->classes[1]);

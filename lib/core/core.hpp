@@ -7,11 +7,13 @@
 #include <cstdint>
 
 #include "core/chain_cache.hpp"
+#include "core/frontend.hpp"
 #include "core/graph.hpp"
 #include "core/report_record.hpp"
 #include "core/spin_mutex.hpp"
 #include "core/thread_state.hpp"
 #include "core/trace_store.hpp"
+#include "kinds/report_kinds.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -121,7 +123,7 @@ bool add_chain(std::uint64_t key, const thread_state& ts, unsigned ctx_base,
 // Forget all classes, dependencies and chains (graph lock held, no lock held anywhere).
 void reset_graph() noexcept;
 
-// ---- reports (reporting.cpp) -------------------------------------------------------
+// ---- reports (report_queue.cpp) ----------------------------------------------------
 // Begin a record; nullptr if this problem was already reported (signature
 // dedupe) or the queue is full. Graph lock held.
 report_record* begin_report(report_kind kind, std::uint64_t signature) noexcept;
@@ -149,12 +151,6 @@ void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32
 // Index of the first held lock of the current irq context.
 unsigned context_base(const thread_state& ts) noexcept;
 
-// ---- acquire / release with the caller's address given (validator.cpp) -------------
-// For front ends whose public entry is not the user's call (the preload
-// interposer): `ip` is reported as `at:` and starts captured traces.
-void acquire_at(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) noexcept;
-bool release_at(lock_map& m, std::uintptr_t ip) noexcept;
-
 // ---- held stack edits (validator.cpp) ---------------------------------------------
 void copy_held(held_lock& to, const held_lock& from) noexcept;
 // Drop the entry for `m` (e.g. after it was freed while held), replaying the rest.
@@ -168,14 +164,6 @@ void forget_untracked(thread_state& ts, const lock_map& m) noexcept;
 void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept;
 // Search all contexts; `read` -1 matches any mode.
 int find_held_any_context(const thread_state& ts, const lock_map& m, int read) noexcept;
-
-// ---- external reports (external_report.cpp) -----------------------------------------
-// A circular dependency between two instances of one class, found by a front
-// end that orders instances itself (the preload interposer). Takes a cold
-// section; `signature` deduplicates (e.g. the two instances' ids).
-// `ip`/`held_ip`: where each was acquired (`at:`).
-void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
-                           std::uint64_t signature, const char* message) noexcept;
 
 // ---- irq (irq_state.cpp) -----------------------------------------------------------------
 // Mark ENABLED bits on held locks after an irqs-on transition.

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "core/usage.hpp"
 #include "lockdep/report.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -26,7 +27,7 @@ struct class_snapshot {
   std::uint8_t subclass = 0;
   std::uint8_t wait_inner = 0, wait_outer = 0;
   bool validate = true;
-  std::uint32_t usage_trace[10] = {};
+  std::uint32_t usage_trace[usage_bits] = {};
 };
 
 struct held_snapshot {

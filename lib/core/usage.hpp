@@ -8,34 +8,55 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
+// The interrupt-like states, one line each (the kernel's lockdep_states.h):
+// X(identifier, label). Each state gets four usage bits, labels and usage
+// characters generated below; a new state is one line here plus the rules
+// that enter and leave it (irq_state.cpp).
+#define LOCKDEP_USAGE_STATES(X) \
+  X(hardirq, "HARDIRQ")         \
+  X(softirq, "SOFTIRQ")
+
 enum usage_bit : unsigned {
-  used_in_hardirq = 0,
-  used_in_hardirq_read = 1,
-  enabled_hardirq = 2,
-  enabled_hardirq_read = 3,
-  used_in_softirq = 4,
-  used_in_softirq_read = 5,
-  enabled_softirq = 6,
-  enabled_softirq_read = 7,
-  used = 8,
-  used_read = 9,
-  usage_bits = 10,
+#define LOCKDEP_STATE_BITS(s, label) used_in_##s, used_in_##s##_read, enabled_##s, enabled_##s##_read,
+  LOCKDEP_USAGE_STATES(LOCKDEP_STATE_BITS)
+#undef LOCKDEP_STATE_BITS
+  used,
+  used_read,
+  usage_bits,
 };
 
 constexpr std::uint32_t bit_mask(unsigned b) { return 1u << b; }
 constexpr unsigned k_read_bit = 1, k_dir_bit = 2;
-constexpr unsigned k_irq_states = 2;  // hardirq, softirq
+constexpr unsigned k_irq_states = used / 4;
 constexpr unsigned state_of(unsigned b) { return b >> 2; }
+
+// Labels of every usage bit, in bit order ("IN-HARDIRQ-W", ..., "INITIAL USE").
+inline constexpr const char* k_usage_labels[usage_bits] = {
+#define LOCKDEP_STATE_LABELS(s, label) "IN-" label "-W", "IN-" label "-R", label "-ON-W", label "-ON-R",
+    LOCKDEP_USAGE_STATES(LOCKDEP_STATE_LABELS)
+#undef LOCKDEP_STATE_LABELS
+    "INITIAL USE", "INITIAL READ USE"};
+// Labels of each state and its read variant ("HARDIRQ", "HARDIRQ-READ", ...).
+inline constexpr const char* k_state_labels[2 * k_irq_states] = {
+#define LOCKDEP_STATE_NAMES(s, label) label, label "-READ",
+    LOCKDEP_USAGE_STATES(LOCKDEP_STATE_NAMES)
+#undef LOCKDEP_STATE_NAMES
+};
+// The usage characters inside `{....}`: two per state.
+constexpr unsigned k_usage_chars = 2 * k_irq_states;
+
 constexpr bool is_read_bit(unsigned b) { return b & k_read_bit; }
 constexpr bool is_enabled_bit(unsigned b) { return b & k_dir_bit; }
 constexpr bool is_irq_bit(unsigned b) { return b < used; }
 
 // "IN-HARDIRQ-W", "SOFTIRQ-ON-R", "INITIAL USE", ...
-const char* usage_label(unsigned b);
-// "HARDIRQ", "SOFTIRQ-READ", ...
-const char* state_label(unsigned b);
-// The four characters inside `{....}`.
-void usage_chars(std::uint32_t mask, char out[5]);
+constexpr const char* usage_label(unsigned b) { return b < usage_bits ? k_usage_labels[b] : "?"; }
+// "HARDIRQ", "SOFTIRQ-READ", ... of an irq usage bit.
+constexpr const char* state_label(unsigned b) {
+  return b < used ? k_state_labels[state_of(b) * 2 + (b & k_read_bit)] : "?";
+}
+// The characters inside `{....}` (k_usage_chars of them, then a NUL).
+void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]);
 
 // The bits that conflict with `b` on one class (the single-lock rules):
 // IN-S-W vs S-ON-W/R, IN-S-R vs S-ON-W, S-ON-W vs IN-S-W/R, S-ON-R vs IN-S-W.

@@ -210,7 +210,8 @@ LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m, unsigned flags
   }
   if (nest) {
     if (find_held(*ts, *nest) < 0) {
-      if (report_record* r = begin_report(report_kind::nested_lock_not_taken, cls->id * 31 + 7)) {
+      if (report_record* r = begin_report(report_kind::nested_lock_not_taken,
+                                                      problem_signature(report_kind::nested_lock_not_taken, cls->id))) {
         snapshot_class(*cls, r->classes[0]);
         r->nr_classes = 1;
         r->instance = &m;

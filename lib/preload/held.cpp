@@ -16,7 +16,7 @@
 // there as recursive locking (unless the mutex is recursive / error-checking).
 #include <sys/mman.h>
 
-#include "core/core.hpp"
+#include "core/frontend.hpp"
 #include "preload/preload.hpp"
 
 namespace lockdep_preload {

@@ -10,7 +10,7 @@
 
 #include <new>
 
-#include "core/spin_mutex.hpp"
+#include "core/frontend.hpp"
 #include "preload/preload.hpp"
 
 namespace lockdep_preload {

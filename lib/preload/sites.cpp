@@ -16,8 +16,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/lock_class.hpp"
-#include "core/spin_mutex.hpp"
+#include "core/frontend.hpp"
 #include "lockdep/report.hpp"
 #include "preload/preload.hpp"
 
@@ -265,7 +264,7 @@ void name_pending_keys() noexcept {
     full_name(t.info[i]);
     // An atomic pointer store (release): a report being built reads either
     // name, never a torn or half-written one.
-    lockdep::internal::key_access::set_name(t.keys[i], t.info[i].full_name);
+    lockdep::internal::set_key_name(t.keys[i], t.info[i].full_name);
     t.named.store(i + 1, std::memory_order_release);
   }
   t.naming.unlock();

@@ -18,7 +18,7 @@
 
 #include <cstdlib>
 
-#include "core/spin_mutex.hpp"
+#include "core/frontend.hpp"
 #include "preload/preload.hpp"
 
 using namespace lockdep_preload;

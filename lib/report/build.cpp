@@ -1,26 +1,16 @@
-// Turning a core record into the public, structured lockdep::report.
+// Turning a core record into the public, structured lockdep::report: the
+// one reader of the core's report records.
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/usage.hpp"
-#include "report/format.hpp"
+#include "kinds/report_kinds.hpp"
+#include "report/build.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
-const char* usage_label(unsigned b) {
-  static const char* const labels[] = {"IN-HARDIRQ-W", "IN-HARDIRQ-R", "HARDIRQ-ON-W", "HARDIRQ-ON-R",
-                                       "IN-SOFTIRQ-W", "IN-SOFTIRQ-R", "SOFTIRQ-ON-W", "SOFTIRQ-ON-R",
-                                       "INITIAL USE",  "INITIAL READ USE"};
-  return b < usage_bits ? labels[b] : "?";
-}
-
-const char* state_label(unsigned b) {
-  static const char* const labels[] = {"HARDIRQ", "HARDIRQ-READ", "SOFTIRQ", "SOFTIRQ-READ"};
-  return labels[(state_of(b) * 2 + (b & k_read_bit)) & 3];
-}
-
-void usage_chars(std::uint32_t mask, char out[5]) {
+void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]) {
   for (unsigned state = 0; state < k_irq_states; ++state) {
     for (unsigned read = 0; read < 2; ++read) {
       const unsigned in = state * 4 + read;
@@ -32,7 +22,7 @@ void usage_chars(std::uint32_t mask, char out[5]) {
       out[state * 2 + read] = c;
     }
   }
-  out[4] = 0;
+  out[k_usage_chars] = 0;
 }
 
 std::string class_name(const class_snapshot& c) {
@@ -53,7 +43,7 @@ std::string class_name(const class_snapshot& c) {
 }
 
 std::string class_state(const class_snapshot& c) {
-  char u[5];
+  char u[k_usage_chars + 1];
   usage_chars(c.usage, u);
   const int outer = c.wait_outer ? c.wait_outer : c.wait_inner;
   return absl::StrFormat("{%s}-{%d:%d}", u, outer, c.wait_inner);
@@ -70,92 +60,114 @@ stack_trace make_trace(std::uint32_t id) {
 class_info make_class_info(const class_snapshot& c) {
   class_info ci;
   ci.name = class_name(c);
-  char u[5];
+  if (c.name) ci.key_name = c.name;
+  ci.key = c.key;
+  ci.subclass = c.subclass;
+  char u[k_usage_chars + 1];
   usage_chars(c.usage, u);
   ci.usage = u;
   ci.wait_inner = c.wait_inner;
   ci.wait_outer = c.wait_outer ? c.wait_outer : c.wait_inner;
   if (c.site_file) ci.key_location = absl::StrCat(c.site_file, ":", c.site_line);
-  else ci.key_location = absl::StrFormat("%p", static_cast<const void*>(c.key));
+  else if (c.name) ci.key_location = c.name;
   for (unsigned b = 0; b < usage_bits; ++b)
     if (c.usage & bit_mask(b)) ci.usage_traces.emplace_back(usage_label(b), make_trace(c.usage_trace[b]));
   return ci;
 }
 
-std::string header_for(const report_record& r) {
-  switch (r.kind) {
-    case report_kind::recursive_locking: return "WARNING: possible recursive locking detected";
-    case report_kind::circular_dependency: return "WARNING: possible circular locking dependency detected";
-    case report_kind::inconsistent_lock_state: return "WARNING: inconsistent lock state";
-    case report_kind::irq_lock_inversion: return "WARNING: possible irq lock inversion dependency detected";
-    case report_kind::irq_safe_to_unsafe: {
-      const char* s = state_label(r.old_bit);
-      return absl::StrFormat("WARNING: %s-safe -> %s-unsafe lock order detected", s, s);
-    }
-    case report_kind::invalid_wait_context: return "[ BUG: Invalid wait context ]";
-    case report_kind::bad_unlock_balance: return "WARNING: bad unlock balance detected!";
-    case report_kind::held_lock_freed: return "WARNING: held lock freed!";
-    case report_kind::locks_held_at_exit:
-      return absl::StrFormat("WARNING: %s/%d still has locks held!", r.thread_name, static_cast<int>(r.tid));
-    case report_kind::nested_lock_not_taken: return "WARNING: Nested lock was not taken";
-    case report_kind::bad_irq_state: return "WARNING: inconsistent irq state detected!";
-    case report_kind::bad_lock_usage: return "WARNING: bad lock usage detected!";
-    case report_kind::assertion_failed: return "WARNING: lock assertion failed!";
-    case report_kind::limit_reached: return r.message ? r.message : "BUG: lockdep limit reached!";
-  }
-  return "WARNING: lockdep";
+namespace {
+
+held_lock_info make_held(const class_snapshot* c, const void* instance, std::uintptr_t ip, std::uint8_t read,
+                         bool trylock) {
+  held_lock_info h;
+  if (c) h.cls = make_class_info(*c);
+  h.instance = instance;
+  h.read = static_cast<read_mode>(read);
+  h.trylock = trylock;
+  h.acquire_ip = ip;
+  return h;
 }
 
+void replace_all(std::string& s, std::string_view token, const std::string& by) {
+  for (std::size_t at; (at = s.find(token)) != std::string::npos;) s.replace(at, token.size(), by);
+}
+
+std::vector<dependency_step> make_chain(const chain_step* steps, unsigned n) {
+  std::vector<dependency_step> out;
+  out.reserve(n);
+  for (unsigned i = 0; i < n; ++i) out.push_back({make_class_info(steps[i].cls), make_trace(steps[i].trace), steps[i].depth});
+  return out;
+}
+
+}  // namespace
+
+std::string header_for(const report_record& r) {
+  std::string h = kind_info(r.kind).header;
+  replace_all(h, "{irq}", state_label(r.old_bit));
+  replace_all(h, "{thread}", absl::StrFormat("%s/%d", r.thread_name, static_cast<int>(r.tid)));
+  replace_all(h, "{limit}", r.message ? r.message : "BUG: lockdep limit reached!");
+  return h;
+}
+
+// Everything the text shows, and more, from the core's record: the only
+// place that reads one (the formatters read the report).
 report build_report(const report_record& r) {
   report rep;
   rep.kind = r.kind;
   rep.header = header_for(r);
   rep.thread_name = r.thread_name;
   rep.tid = r.tid;
+  rep.irq = {static_cast<int>(r.hardirq_depth), static_cast<int>(r.softirq_depth), r.hardirqs_on, r.softirqs_on};
   for (unsigned i = 0; i < r.nr_classes; ++i) rep.classes.push_back(make_class_info(r.classes[i]));
-  for (unsigned i = 0; i < r.nr_chain; ++i)
-    rep.chain.push_back({make_class_info(r.chain[i].cls), make_trace(r.chain[i].trace), r.chain[i].depth});
-  for (unsigned i = 0; i < r.nr_chain2; ++i)
-    rep.chain.push_back({make_class_info(r.chain2[i].cls), make_trace(r.chain2[i].trace), r.chain2[i].depth});
+  if (r.instance || r.ip)
+    rep.acquiring = make_held(r.nr_classes > 0 ? &r.classes[0] : nullptr, r.instance, r.ip, r.read, false);
+  if (r.other_instance || r.other_ip)
+    rep.conflicting = make_held(r.nr_classes > 1 ? &r.classes[1] : nullptr, r.other_instance, r.other_ip,
+                                r.other_read, false);
+  rep.chain = make_chain(r.chain, r.nr_chain);
+  rep.forward_chain = make_chain(r.chain2, r.nr_chain2);
+  rep.chain_truncated = r.truncated;
+  rep.held_total = r.total_held;
   for (unsigned i = 0; i < r.nr_held; ++i) {
-    held_lock_info h;
-    h.cls = make_class_info(r.held[i].cls);
-    h.instance = r.held[i].instance;
-    h.read = static_cast<read_mode>(r.held[i].read);
-    h.trylock = r.held[i].trylock;
-    h.acquire_ip = r.held[i].ip;
-    rep.held_locks.push_back(std::move(h));
+    const held_snapshot& h = r.held[i];
+    rep.held_locks.push_back(make_held(&h.cls, h.instance, h.ip, h.read, h.trylock));
   }
+  switch (r.kind) {
+    case report_kind::inconsistent_lock_state:
+    case report_kind::irq_lock_inversion:
+    case report_kind::irq_safe_to_unsafe:
+      rep.old_usage = usage_label(r.old_bit);
+      rep.new_usage = usage_label(r.new_bit);
+      break;
+    case report_kind::recursive_locking:
+    case report_kind::circular_dependency:
+    case report_kind::invalid_wait_context:
+    case report_kind::bad_unlock_balance:
+    case report_kind::held_lock_freed:
+    case report_kind::locks_held_at_exit:
+    case report_kind::nested_lock_not_taken:
+    case report_kind::bad_irq_state:
+    case report_kind::bad_lock_usage:
+    case report_kind::assertion_failed:
+    case report_kind::limit_reached: break;
+  }
+  if (r.kind == report_kind::irq_lock_inversion) rep.irq_state_name = state_label(r.new_bit & ~k_read_bit);
+  if (r.kind == report_kind::irq_safe_to_unsafe) rep.irq_state_name = state_label(r.old_bit);
+  rep.irq_forwards = r.forwards;
+  rep.context_outer = r.ctx_outer;
+  rep.context_inner = r.ctx_inner;
   if (r.kind == report_kind::inconsistent_lock_state)
-    rep.detail = absl::StrFormat("inconsistent {%s} -> {%s} usage.", usage_label(r.old_bit), usage_label(r.new_bit));
+    rep.detail = absl::StrFormat("inconsistent {%s} -> {%s} usage.", rep.old_usage, rep.new_usage);
   else if (r.message)
     rep.detail = r.message;
+  if (r.kind == report_kind::limit_reached && r.message2) rep.limit_option = r.message2;
+  rep.dropped_before = r.dropped_before;
   rep.backtrace = make_trace(r.backtrace);
   return rep;
-}
-
-std::string_view to_string(report_kind k) {
-  switch (k) {
-    case report_kind::recursive_locking: return "recursive_locking";
-    case report_kind::circular_dependency: return "circular_dependency";
-    case report_kind::inconsistent_lock_state: return "inconsistent_lock_state";
-    case report_kind::irq_lock_inversion: return "irq_lock_inversion";
-    case report_kind::irq_safe_to_unsafe: return "irq_safe_to_unsafe";
-    case report_kind::invalid_wait_context: return "invalid_wait_context";
-    case report_kind::bad_unlock_balance: return "bad_unlock_balance";
-    case report_kind::held_lock_freed: return "held_lock_freed";
-    case report_kind::locks_held_at_exit: return "locks_held_at_exit";
-    case report_kind::nested_lock_not_taken: return "nested_lock_not_taken";
-    case report_kind::bad_irq_state: return "bad_irq_state";
-    case report_kind::bad_lock_usage: return "bad_lock_usage";
-    case report_kind::assertion_failed: return "assertion_failed";
-    case report_kind::limit_reached: return "limit_reached";
-  }
-  return "unknown";
 }
 
 LOCKDEP_INTERNAL_END
 
 LOCKDEP_BEGIN_NAMESPACE
-std::string_view to_string(report_kind k) { return internal::to_string(k); }
+std::string_view to_string(report_kind k) { return internal::kind_info(k).name; }
 LOCKDEP_END_NAMESPACE

@@ -1,10 +1,12 @@
 // The kernel's report layouts (kernel-lockdep.md §1), line for line, with
 // thread name/tid in place of comm/pid and user-space stack traces.
+//
+// Reads only the public lockdep::report: what the text shows is what a
+// callback, the JSON and the SARIF writers get.
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/usage.hpp"
 #include "report/format.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -12,6 +14,22 @@ LOCKDEP_INTERNAL_BEGIN
 namespace {
 
 constexpr const char* k_ident = "lockdep 1.0.0 Not tainted";
+
+std::string class_state(const class_info& c) {
+  return absl::StrFormat("{%s}-{%d:%d}", c.usage, c.wait_outer, c.wait_inner);
+}
+
+bool same_class(const class_info& a, const class_info& b) {
+  return a.key == b.key && a.subclass == b.subclass && a.name == b.name;
+}
+
+// The first trace of usage `label` of class c (empty if it has none).
+const stack_trace& usage_trace(const class_info& c, const std::string& label) {
+  static const stack_trace none;
+  for (const auto& [l, t] : c.usage_traces)
+    if (l == label) return t;
+  return none;
+}
 
 class writer {
  public:
@@ -34,32 +52,29 @@ class writer {
   }
   std::string frame(std::uintptr_t pc) { return symbolize_ ? describe_frame(pc) : absl::StrFormat("0x%x", pc); }
   // Frames indented by `spaces`.
-  void trace(std::uint32_t id, unsigned spaces) {
-    unsigned n = 0;
-    const std::uintptr_t* fr = trace_frames(id, &n);
-    if (n == 0) {
+  void trace(const stack_trace& t, unsigned spaces) {
+    if (t.empty()) {
       f("%s(no stack trace: stacktrace=0 or trace storage full)\n", std::string(spaces, ' '));
       return;
     }
-    for (unsigned i = 0; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(fr[i]));
+    for (std::uintptr_t pc : t.frames) f("%s%s\n", std::string(spaces, ' '), frame(pc));
   }
   // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`
-  void lock_line(const void* instance, const class_snapshot& c, std::uintptr_t ip) {
-    f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(instance), class_name(c), class_state(c),
-      ip ? frame(ip) : std::string("?"));
+  void lock_line(const held_lock_info& h) {
+    f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name, class_state(h.cls),
+      h.acquire_ip ? frame(h.acquire_ip) : std::string("?"));
   }
-  void held_list(const report_record& r) {
-    if (r.total_held == 0) {
-      f("no locks held by %s/%d.\n", r.thread_name, static_cast<int>(r.tid));
+  void held_list(const report& r) {
+    if (r.held_total == 0) {
+      f("no locks held by %s/%d.\n", r.thread_name, r.tid);
       return;
     }
-    f("%d lock%s held by %s/%d:\n", r.total_held, r.total_held == 1 ? "" : "s", r.thread_name,
-      static_cast<int>(r.tid));
-    for (unsigned i = 0; i < r.nr_held; ++i) {
+    f("%d lock%s held by %s/%d:\n", r.held_total, r.held_total == 1 ? "" : "s", r.thread_name, r.tid);
+    for (std::size_t i = 0; i < r.held_locks.size(); ++i) {
       f(" #%d: ", i);
-      lock_line(r.held[i].instance, r.held[i].cls, r.held[i].ip);
+      lock_line(r.held_locks[i]);
     }
-    if (r.nr_held < r.total_held) f(" ... %d more not shown\n", r.total_held - r.nr_held);
+    if (r.held_locks.size() < r.held_total) f(" ... %d more not shown\n", r.held_total - r.held_locks.size());
   }
   // The "Possible ... scenario:" table header, one or two CPU columns.
   void scenario_header(const char* title, bool two_cpus) {
@@ -73,10 +88,10 @@ class writer {
     line(" *** DEADLOCK ***");
     line();
   }
-  void chain_exists(const class_snapshot& a, const class_snapshot& b, const class_snapshot& c) {
-    f("Chain exists of:\n  %s --> %s --> %s\n\n", class_name(a), class_name(b), class_name(c));
+  void chain_exists(const class_info& a, const class_info& b, const class_info& c) {
+    f("Chain exists of:\n  %s --> %s --> %s\n\n", a.name, b.name, c.name);
   }
-  void backtrace(const report_record& r) {
+  void backtrace(const report& r) {
     line();
     line("stack backtrace:");
     trace(r.backtrace, 1);
@@ -88,122 +103,134 @@ class writer {
   bool symbolize_;
 };
 
-std::string who(const report_record& r) { return absl::StrFormat("%s/%d", r.thread_name, static_cast<int>(r.tid)); }
-std::string irq_tag(const report_record& r) {
-  return absl::StrFormat("[HC%d[%d]:SC%d[%d]:HE%d:SE%d]", r.hardirq_depth ? 1 : 0, r.hardirq_depth,
-                         r.softirq_depth ? 1 : 0, r.softirq_depth, r.hardirqs_on ? 1 : 0, r.softirqs_on ? 1 : 0);
+const held_lock_info& acquiring(const report& r) {
+  static const held_lock_info none;
+  return r.acquiring ? *r.acquiring : none;
 }
-const char* lock_verb(unsigned read) { return read ? "rlock(" : "lock("; }
+const held_lock_info& conflicting(const report& r) {
+  static const held_lock_info none;
+  return r.conflicting ? *r.conflicting : none;
+}
+std::string who(const report& r) { return absl::StrFormat("%s/%d", r.thread_name, r.tid); }
+std::string irq_tag(const report& r) {
+  const irq_state_info& q = r.irq;
+  return absl::StrFormat("[HC%d[%d]:SC%d[%d]:HE%d:SE%d]", q.hardirq_depth ? 1 : 0, q.hardirq_depth,
+                         q.softirq_depth ? 1 : 0, q.softirq_depth, q.hardirqs_on ? 1 : 0, q.softirqs_on ? 1 : 0);
+}
+const char* lock_verb(read_mode read) { return read != read_mode::exclusive ? "rlock(" : "lock("; }
 
 // A class header block of the shortest-dependencies listings.
-void class_block(writer& w, const class_snapshot& c, unsigned depth, std::uint32_t acquired_trace) {
-  const std::string pad(depth, ' ');
-  w.f("%s-> (%s)%s {\n", pad, class_name(c), class_state(c));
-  for (unsigned b = 0; b < usage_bits; ++b) {
-    if (!(c.usage & bit_mask(b))) continue;
-    w.f("%s   %s at:\n", pad, usage_label(b));
-    w.trace(c.usage_trace[b], 2 * depth + static_cast<unsigned>(std::strlen(usage_label(b))) + 8);
+void class_block(writer& w, const dependency_step& step) {
+  const class_info& c = step.cls;
+  const std::string pad(static_cast<std::size_t>(step.depth), ' ');
+  w.f("%s-> (%s)%s {\n", pad, c.name, class_state(c));
+  for (const auto& [label, trace] : c.usage_traces) {
+    w.f("%s   %s at:\n", pad, label);
+    w.trace(trace, 2 * static_cast<unsigned>(step.depth) + static_cast<unsigned>(label.size()) + 8);
   }
   w.f("%s }\n", pad);
   w.f("%s ... key      at: [<%016x>] %s\n", pad, reinterpret_cast<std::uintptr_t>(c.key),
-      c.site_file ? absl::StrCat(c.site_file, ":", c.site_line) : std::string(c.name ? c.name : "?"));
+      c.key_location.empty() ? std::string("?") : c.key_location);
   w.f("%s ... acquired at:\n", pad);
-  w.trace(acquired_trace, 3);
+  w.trace(step.trace, 3);
   w.line();
 }
 
 // Steps root (depth 0) .. leaf; printed leaf first, as the kernel does.
-void shortest(writer& w, const chain_step* steps, unsigned n) {
-  for (unsigned i = n; i-- > 0;) class_block(w, steps[i].cls, steps[i].depth, steps[i].trace);
+void shortest(writer& w, const std::vector<dependency_step>& steps) {
+  for (std::size_t i = steps.size(); i-- > 0;) class_block(w, steps[i]);
 }
 
-void irq_scenario(writer& w, const class_snapshot& safe, const class_snapshot& middle, const class_snapshot& unsafe) {
-  if (middle.id != unsafe.id) w.chain_exists(safe, middle, unsafe);
+void irq_scenario(writer& w, const class_info& safe, const class_info& middle, const class_info& unsafe) {
+  if (!same_class(middle, unsafe)) w.chain_exists(safe, middle, unsafe);
   w.scenario_header(" Possible interrupt unsafe locking scenario:", true);
-  w.f("  lock(%s);\n", class_name(unsafe));
+  w.f("  lock(%s);\n", unsafe.name);
   w.line("                               local_irq_disable();");
-  w.f("                               lock(%s);\n", class_name(safe));
-  w.f("                               lock(%s);\n", class_name(middle));
+  w.f("                               lock(%s);\n", safe.name);
+  w.f("                               lock(%s);\n", middle.name);
   w.line("  <Interrupt>");
-  w.f("    lock(%s);\n", class_name(safe));
+  w.f("    lock(%s);\n", safe.name);
   w.deadlock_line();
 }
 
 // The lock being acquired and the held one it conflicts with.
-void acquiring_while_holding(writer& w, const report_record& r) {
+void acquiring_while_holding(writer& w, const report& r) {
   w.f("%s is trying to acquire lock:\n", who(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(acquiring(r));
   w.line();
   w.line("but task is already holding lock:");
-  w.lock_line(r.other_instance, r.classes[1], r.other_ip);
+  w.lock_line(conflicting(r));
   w.line();
 }
 
-void recursive(writer& w, const report_record& r) {
+void recursive(writer& w, const report& r) {
   acquiring_while_holding(w, r);
   w.line("other info that might help us debug this:");
   w.scenario_header(" Possible unsafe locking scenario:", false);
-  w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
-  w.f("  %s%s);\n", lock_verb(r.read), class_name(r.classes[0]));
+  w.f("  %s%s);\n", lock_verb(conflicting(r).read), conflicting(r).cls.name);
+  w.f("  %s%s);\n", lock_verb(acquiring(r).read), acquiring(r).cls.name);
   w.deadlock_line();
   w.line(" May be due to missing lock nesting notation");
   w.line();
   w.held_list(r);
 }
 
-void circular(writer& w, const report_record& r) {
+void circular(writer& w, const report& r) {
   acquiring_while_holding(w, r);
   w.line("which lock already depends on the new lock.");
   w.line();
   w.line();
   w.line("the existing dependency chain (in reverse order) is:");
-  for (unsigned i = 0; i < r.nr_chain; ++i) {
-    w.f("\n-> #%d (%s)%s:\n", r.chain[i].depth, class_name(r.chain[i].cls), class_state(r.chain[i].cls));
-    w.trace(r.chain[i].trace, 7);
+  for (const dependency_step& s : r.chain) {
+    w.f("\n-> #%d (%s)%s:\n", s.depth, s.cls.name, class_state(s.cls));
+    w.trace(s.trace, 7);
   }
-  if (r.truncated) w.line("\n-> ... (chain truncated)");
+  if (r.chain_truncated) w.line("\n-> ... (chain truncated)");
   w.line();
   w.line("other info that might help us debug this:");
   w.line();
-  // chain[0] is prev (the held lock); chain[1] the class before it on the
-  // path from next, i.e. the kernel's "parent".
-  const class_snapshot& parent = r.nr_chain > 1 ? r.chain[1].cls : r.classes[0];
-  if (r.nr_chain > 2) w.chain_exists(r.classes[0], parent, r.classes[1]);
+  // chain[0] is the held lock; chain[1] the class before it on the path from
+  // the new lock, i.e. the kernel's "parent".
+  const class_info& next = r.classes[0];
+  const class_info& prev = r.classes[1];
+  const class_info& parent = r.chain.size() > 1 ? r.chain[1].cls : next;
+  if (r.chain.size() > 2) w.chain_exists(next, parent, prev);
   w.scenario_header(" Possible unsafe locking scenario:", true);
-  w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
-  w.f("                               lock(%s);\n", class_name(parent));
-  w.f("                               lock(%s);\n", class_name(r.classes[1]));
-  w.f("  %s%s);\n", lock_verb(r.read), class_name(r.classes[0]));
+  w.f("  %s%s);\n", lock_verb(conflicting(r).read), prev.name);
+  w.f("                               lock(%s);\n", parent.name);
+  w.f("                               lock(%s);\n", prev.name);
+  w.f("  %s%s);\n", lock_verb(acquiring(r).read), next.name);
   w.deadlock_line();
   w.held_list(r);
 }
 
-void inconsistent(writer& w, const report_record& r) {
-  w.f("inconsistent {%s} -> {%s} usage.\n", usage_label(r.old_bit), usage_label(r.new_bit));
+void inconsistent(writer& w, const report& r) {
+  const class_info& c = r.classes[0];
+  w.f("%s\n", r.detail);
   w.f("%s %s takes:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
-  w.f("{%s} state was registered at:\n", usage_label(r.old_bit));
-  w.trace(r.classes[0].usage_trace[r.old_bit], 2);
+  w.lock_line(acquiring(r));
+  w.f("{%s} state was registered at:\n", r.old_usage);
+  w.trace(usage_trace(c, r.old_usage), 2);
   w.line();
   w.line("other info that might help us debug this:");
   w.scenario_header(" Possible unsafe locking scenario:", false);
-  w.f("  lock(%s);\n", class_name(r.classes[0]));
+  w.f("  lock(%s);\n", c.name);
   w.line("  <Interrupt>");
-  w.f("    lock(%s);\n", class_name(r.classes[0]));
+  w.f("    lock(%s);\n", c.name);
   w.deadlock_line();
   w.held_list(r);
 }
 
-void irq_inversion(writer& w, const report_record& r) {
-  const class_snapshot& self = r.classes[0];
-  const class_snapshot& other = r.classes[1];
+void irq_inversion(writer& w, const report& r) {
+  const class_info& self = r.classes[0];
+  const class_info& other = r.classes[1];
   w.f("%s just changed the state of lock:\n", who(r));
-  w.lock_line(r.instance, self, r.ip);
-  if (r.forwards)
-    w.f("but this lock took another, %s-unsafe lock in the past:\n", state_label(r.new_bit & ~k_read_bit));
+  w.lock_line(acquiring(r));
+  if (r.irq_forwards)
+    w.f("but this lock took another, %s-unsafe lock in the past:\n", r.irq_state_name);
   else
-    w.f("but this lock was taken by another, %s-safe lock in the past:\n", state_label(r.new_bit & ~k_read_bit));
-  w.f(" (%s)%s\n\n", class_name(other), class_state(other));
+    w.f("but this lock was taken by another, %s-safe lock in the past:\n", r.irq_state_name);
+  w.f(" (%s)%s\n\n", other.name, class_state(other));
   w.line();
   w.line("and interrupts could create inverse lock ordering between them.");
   w.line();
@@ -212,133 +239,137 @@ void irq_inversion(writer& w, const report_record& r) {
   // Path root .. leaf: forwards self(safe) -> .. -> other(unsafe); backwards
   // self(unsafe) <- .. <- other(safe). As in the kernel, the middle class
   // is the search root's neighbour on the path (chain[1]).
-  const class_snapshot& safe = r.forwards ? self : other;
-  const class_snapshot& unsafe = r.forwards ? other : self;
-  const class_snapshot* middle = &unsafe;
-  if (r.nr_chain >= 2) middle = &r.chain[1].cls;
-  if (middle->id == safe.id) middle = &unsafe;
+  const class_info& safe = r.irq_forwards ? self : other;
+  const class_info& unsafe = r.irq_forwards ? other : self;
+  const class_info* middle = &unsafe;
+  if (r.chain.size() >= 2) middle = &r.chain[1].cls;
+  if (same_class(*middle, safe)) middle = &unsafe;
   irq_scenario(w, safe, *middle, unsafe);
   w.held_list(r);
   w.line();
   w.line("the shortest dependencies between 2nd lock and 1st lock:");
-  shortest(w, r.chain, r.nr_chain);
+  shortest(w, r.chain);
 }
 
-void safe_to_unsafe(writer& w, const report_record& r) {
-  const char* s = state_label(r.old_bit);
+void safe_to_unsafe(writer& w, const report& r) {
+  const std::string& s = r.irq_state_name;
+  const class_info &next = r.classes[0], &prev = r.classes[1], &safe = r.classes[2], &unsafe = r.classes[3];
   w.f("%s %s is trying to acquire:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(acquiring(r));
   w.line();
   w.line("and this task is already holding:");
-  w.lock_line(r.other_instance, r.classes[1], r.other_ip);
+  w.lock_line(conflicting(r));
   w.line("which would create a new lock dependency:");
-  w.f(" (%s)%s -> (%s)%s\n", class_name(r.classes[1]), class_state(r.classes[1]), class_name(r.classes[0]),
-      class_state(r.classes[0]));
+  w.f(" (%s)%s -> (%s)%s\n", prev.name, class_state(prev), next.name, class_state(next));
   w.line();
   w.f("but this new dependency connects a %s-irq-safe lock:\n", s);
-  w.f(" (%s)%s\n", class_name(r.classes[2]), class_state(r.classes[2]));
+  w.f(" (%s)%s\n", safe.name, class_state(safe));
   w.line();
   w.f("... which became %s-irq-safe at:\n", s);
-  w.trace(r.classes[2].usage_trace[r.old_bit], 2);
+  w.trace(usage_trace(safe, r.old_usage), 2);
   w.line();
   w.f("to a %s-irq-unsafe lock:\n", s);
-  w.f(" (%s)%s\n", class_name(r.classes[3]), class_state(r.classes[3]));
+  w.f(" (%s)%s\n", unsafe.name, class_state(unsafe));
   w.line();
   w.f("... which became %s-irq-unsafe at:\n", s);
   w.line("...");
-  w.trace(r.classes[3].usage_trace[r.new_bit], 2);
+  w.trace(usage_trace(unsafe, r.new_usage), 2);
   w.line();
   w.line("other info that might help us debug this:");
   w.line();
-  const class_snapshot* middle = &r.classes[1];
-  if (middle->id == r.classes[2].id) middle = &r.classes[0];
-  irq_scenario(w, r.classes[2], *middle, r.classes[3]);
+  const class_info* middle = &prev;
+  if (same_class(*middle, safe)) middle = &next;
+  irq_scenario(w, safe, *middle, unsafe);
   w.held_list(r);
   w.line();
   w.f("the dependencies between %s-irq-safe lock and the holding lock:\n", s);
-  shortest(w, r.chain, r.nr_chain);
+  shortest(w, r.chain);
   w.line();
   w.f("the dependencies between the lock to be acquired\n and %s-irq-unsafe lock:\n", s);
-  shortest(w, r.chain2, r.nr_chain2);
+  shortest(w, r.forward_chain);
 }
 
-void simple_body(writer& w, const report_record& r) {
-  switch (r.kind) {
-    case report_kind::invalid_wait_context:
-      w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
-      w.line("other info that might help us debug this:");
-      w.f("context-{%d:%d}\n", r.ctx_outer, r.ctx_inner);
-      w.held_list(r);
-      return;
-    case report_kind::bad_unlock_balance:
-      w.f("%s is trying to release lock (%s) at:\n", who(r), r.nr_classes ? class_name(r.classes[0]) : "?");
-      {
-        unsigned n = 0;
-        const std::uintptr_t* fr = trace_frames(r.backtrace, &n);
-        w.f("[<%016x>] %s\n", n ? fr[0] : 0, n ? w.frame(fr[0]) : std::string("?"));
-      }
-      w.line("but there are no more locks to release!");
-      w.line();
-      w.line("other info that might help us debug this:");
-      w.held_list(r);
-      return;
-    case report_kind::held_lock_freed:
-      w.f("%s is freeing memory %016x-%016x, with a lock still held there!\n", who(r),
-          reinterpret_cast<std::uintptr_t>(r.instance), reinterpret_cast<std::uintptr_t>(r.instance) + sizeof(lock_map) - 1);
-      for (unsigned i = 0; i < r.nr_held; ++i)
-        if (r.held[i].instance == r.instance) w.lock_line(r.instance, r.held[i].cls, r.held[i].ip);
-      w.held_list(r);
-      return;
-    case report_kind::locks_held_at_exit:
-      w.held_list(r);
-      return;
-    case report_kind::nested_lock_not_taken:
-      w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
-      w.line();
-      w.line("but this task is not holding:");
-      w.line(r.message ? r.message : "?");
-      w.line();
-      w.line("other info that might help us debug this:");
-      w.held_list(r);
-      return;
-    case report_kind::limit_reached:
-      w.line("turning off the locking correctness validator.");
-      w.f("Raise the limit with LOCKDEP_OPTIONS=%s=<N> (see README, Options).\n", r.message2 ? r.message2 : "?");
-      w.held_list(r);
-      return;
-    default:  // bad_irq_state, bad_lock_usage, assertion_failed
-      w.f("%s %s: %s\n", who(r), irq_tag(r), r.message ? r.message : "");
-      // A map that was never constructed has an address but no class.
-      if (r.nr_classes) w.f(" (%s)%s", class_name(r.classes[0]), class_state(r.classes[0]));
-      if (r.nr_classes || r.instance) w.f(" instance %016x\n", reinterpret_cast<std::uintptr_t>(r.instance));
-      w.line();
-      w.line("other info that might help us debug this:");
-      w.held_list(r);
-      return;
-  }
+void wait_context(writer& w, const report& r) {
+  w.f("%s is trying to lock:\n", who(r));
+  w.lock_line(acquiring(r));
+  w.line("other info that might help us debug this:");
+  w.f("context-{%d:%d}\n", r.context_outer, r.context_inner);
+  w.held_list(r);
+}
+
+void unlock_balance(writer& w, const report& r) {
+  w.f("%s is trying to release lock (%s) at:\n", who(r), r.classes.empty() ? "?" : r.classes[0].name);
+  const std::uintptr_t pc = r.backtrace.empty() ? 0 : r.backtrace.frames[0];
+  w.f("[<%016x>] %s\n", pc, pc ? w.frame(pc) : std::string("?"));
+  w.line("but there are no more locks to release!");
+  w.line();
+  w.line("other info that might help us debug this:");
+  w.held_list(r);
+}
+
+void lock_freed(writer& w, const report& r) {
+  const void* at = acquiring(r).instance;
+  w.f("%s is freeing memory %016x-%016x, with a lock still held there!\n", who(r),
+      reinterpret_cast<std::uintptr_t>(at), reinterpret_cast<std::uintptr_t>(at) + sizeof(lock_map) - 1);
+  for (const held_lock_info& h : r.held_locks)
+    if (h.instance == at) w.lock_line(h);
+  w.held_list(r);
+}
+
+void nested_not_taken(writer& w, const report& r) {
+  w.f("%s is trying to lock:\n", who(r));
+  w.lock_line(acquiring(r));
+  w.line();
+  w.line("but this task is not holding:");
+  w.line(r.detail.empty() ? "?" : r.detail);
+  w.line();
+  w.line("other info that might help us debug this:");
+  w.held_list(r);
+}
+
+void limit(writer& w, const report& r) {
+  w.line("turning off the locking correctness validator.");
+  w.f("Raise the limit with LOCKDEP_OPTIONS=%s=<N> (see README, Options).\n",
+      r.limit_option.empty() ? "?" : r.limit_option);
+  w.held_list(r);
+}
+
+// bad_irq_state, bad_lock_usage, assertion_failed.
+void misuse(writer& w, const report& r) {
+  w.f("%s %s: %s\n", who(r), irq_tag(r), r.detail);
+  // A map that was never constructed has an address but no class.
+  if (!r.classes.empty()) w.f(" (%s)%s", r.classes[0].name, class_state(r.classes[0]));
+  if (!r.classes.empty() || acquiring(r).instance)
+    w.f(" instance %016x\n", reinterpret_cast<std::uintptr_t>(acquiring(r).instance));
+  w.line();
+  w.line("other info that might help us debug this:");
+  w.held_list(r);
 }
 
 }  // namespace
 
-std::string format_report(const report& rep, const report_record& r, bool symbolize) {
+std::string format_report(const report& r, bool symbolize) {
   writer w(symbolize);
-  std::size_t width = 0;
-  if (r.kind == report_kind::irq_safe_to_unsafe) width = 53;
-  if (r.kind == report_kind::locks_held_at_exit) width = 36;
-  if (r.kind == report_kind::limit_reached) {
-    w.line(rep.header);
-  } else {
-    w.banner(rep.header, width);
-  }
+  const report_kind_info& kind = kind_info(r.kind);
+  if (kind.banner_width < 0)
+    w.line(r.header);
+  else
+    w.banner(r.header, static_cast<std::size_t>(kind.banner_width));
   switch (r.kind) {
     case report_kind::recursive_locking: recursive(w, r); break;
     case report_kind::circular_dependency: circular(w, r); break;
     case report_kind::inconsistent_lock_state: inconsistent(w, r); break;
     case report_kind::irq_lock_inversion: irq_inversion(w, r); break;
     case report_kind::irq_safe_to_unsafe: safe_to_unsafe(w, r); break;
-    default: simple_body(w, r); break;
+    case report_kind::invalid_wait_context: wait_context(w, r); break;
+    case report_kind::bad_unlock_balance: unlock_balance(w, r); break;
+    case report_kind::held_lock_freed: lock_freed(w, r); break;
+    case report_kind::locks_held_at_exit: w.held_list(r); break;
+    case report_kind::nested_lock_not_taken: nested_not_taken(w, r); break;
+    case report_kind::limit_reached: limit(w, r); break;
+    case report_kind::bad_irq_state:
+    case report_kind::bad_lock_usage:
+    case report_kind::assertion_failed: misuse(w, r); break;
   }
   if (r.dropped_before) w.f("(%d earlier report(s) were dropped: report queue full)\n", r.dropped_before);
   w.backtrace(r);

@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "core/core.hpp"
 #include "lockdep/introspect.hpp"
-#include "report/format.hpp"
+#include "report/build.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -122,24 +122,33 @@ std::string dot_escape(const std::string& s) {
 
 }  // namespace
 
-void note_reported(const report_record& rec) {
-  switch (rec.kind) {
+void note_reported(const report& rep) {
+  switch (rep.kind) {
     case report_kind::circular_dependency:
     case report_kind::irq_lock_inversion:
     case report_kind::irq_safe_to_unsafe:
     case report_kind::recursive_locking:
       break;
-    default:
+    case report_kind::inconsistent_lock_state:
+    case report_kind::invalid_wait_context:
+    case report_kind::bad_unlock_balance:
+    case report_kind::held_lock_freed:
+    case report_kind::locks_held_at_exit:
+    case report_kind::nested_lock_not_taken:
+    case report_kind::bad_irq_state:
+    case report_kind::bad_lock_usage:
+    case report_kind::assertion_failed:
+    case report_kind::limit_reached:
       return;
   }
   std::lock_guard<spin_mutex> g(g_reported_lock);  // the set allocates: unlock on bad_alloc too
   if (!g_reported) g_reported = new std::set<std::pair<const lock_class_key*, unsigned>>();
-  auto add = [](const class_snapshot& c) {
+  auto add = [](const class_info& c) {
     if (c.key) g_reported->insert({c.key, c.subclass});
   };
-  for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i) add(rec.classes[i]);
-  for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i) add(rec.chain[i].cls);
-  for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i) add(rec.chain2[i].cls);
+  for (const class_info& c : rep.classes) add(c);
+  for (const auto* chain : {&rep.chain, &rep.forward_chain})
+    for (const dependency_step& s : *chain) add(s.cls);
 }
 
 LOCKDEP_INTERNAL_END
@@ -151,7 +160,7 @@ std::string dump_classes() {
   const auto views = snapshot_graph(true);
   std::string out = "all lock classes:\n";
   for (const auto& [id, v] : views) {
-    char usage[5];
+    char usage[k_usage_chars + 1];
     usage_chars(v.snap.usage, usage);
     absl::StrAppendFormat(&out, "%016x FD:%5u BD:%5u %s: %s\n", reinterpret_cast<std::uintptr_t>(v.snap.key),
                           v.forward, v.backward, usage, class_name(v.snap));
@@ -242,7 +251,7 @@ std::string graph_dot() {
       "  node [shape=box, fontname=\"monospace\"];\n";
   std::vector<bool> red(views.empty() ? 1 : views.back().first + 1, false);
   for (const auto& [id, v] : views) {
-    char usage[5];
+    char usage[k_usage_chars + 1];
     usage_chars(v.snap.usage, usage);
     red[id] = is_reported(v.snap);
     absl::StrAppendFormat(&out, "  c%u [label=\"%s\\n{%s}\"%s];\n", id, dot_escape(class_name(v.snap)), usage,

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 
-#include "core/report_record.hpp"
 #include "lockdep/report.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -16,8 +15,11 @@ LOCKDEP_INTERNAL_BEGIN
 using report_observer = void (*)(const report& r);
 std::uint64_t set_report_observer(report_observer o) noexcept;
 
-// waivers.cpp: the reason of the first waiver matching `rec`, if any.
-bool find_waiver(const report_record& rec, std::string* reason);
+// stacktrace.cpp: let the core capture stacks with Boost.Stacktrace.
+void install_capture_hook();
+
+// waivers.cpp: the reason of the first waiver matching `rep`, if any.
+bool find_waiver(const report& rep, std::string* reason);
 // Record a waived report (for statistics and waived_reports()).
 void note_waived(const report& rep, const std::string& reason);
 std::uint64_t waived_count();
@@ -36,7 +38,7 @@ void watchdog_after_fork_child() noexcept;
 
 // introspect.cpp: remember the classes of a delivered (not waived) report,
 // to highlight them in graph_dot().
-void note_reported(const report_record& rec);
+void note_reported(const report& rep);
 // watchdog.cpp: apply hung_timeout / show_locks_signal (from set_options).
 void configure_watchdog(const options& o);
 // sinks.cpp: write text where reports go (stderr or <log_path>.<pid>).

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "core/core.hpp"
 #include "options/option_table.hpp"
+#include "report/build.hpp"
 #include "report/format.hpp"
 #include "report/observer.hpp"
 
@@ -67,11 +68,13 @@ void print_text(const options& o, const std::string& text) {
 }
 
 void deliver_unguarded(const report_record& rec) {
+  // Built once from the core's record; from here on only the public report.
+  report rep = build_report(rec);
   // A waived report (waivers.cpp) still reaches the callback and the
   // observer, marked, but is not printed as an error, not counted towards
   // max_reports, and never halts.
   std::string waiver_reason;
-  const bool waived = find_waiver(rec, &waiver_reason);
+  const bool waived = find_waiver(rep, &waiver_reason);
   options o;
   report_callback cb;
   report_observer observer = nullptr;
@@ -98,15 +101,13 @@ void deliver_unguarded(const report_record& rec) {
                                     "(statistics::suppressed), not printed\n",
                                     o.max_reports));
     if (observer) {
-      report rep = build_report(rec);
-      rep.text = format_report(rep, rec, false);
+      rep.text = format_report(rep, false);
       observer(rep);
     }
     return;
   }
-  report rep = build_report(rec);
   rep.waived = waived;
-  rep.text = format_report(rep, rec, o.stacktrace);
+  rep.text = format_report(rep, o.stacktrace);
   if (waived) {
     note_waived(rep, waiver_reason);
     if (o.print_reports) print_text(o, "lockdep: waived " + std::string(to_string(rep.kind)) + " report (" + waiver_reason + ")\n");
@@ -114,7 +115,7 @@ void deliver_unguarded(const report_record& rec) {
     if (observer) observer(rep);
     return;
   }
-  note_reported(rec);
+  note_reported(rep);
   if (o.print_reports) print_text(o, rep.text);
   if (cb) cb(rep);
   if (observer) observer(rep);

@@ -13,7 +13,7 @@
 
 #include "core/trace_store.hpp"
 #include "lockdep/report.hpp"
-#include "report/format.hpp"
+#include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 

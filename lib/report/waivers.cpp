@@ -1,13 +1,12 @@
 // Waivers: reports the user declared known and accepted (lockdep/waiver.hpp).
 // Matching runs in the delivering thread, outside every core lock, on the
-// report record (which still has the class keys).
+// public report (whose classes carry their keys).
 #include <algorithm>
 #include <cstring>
 #include <mutex>
 
-#include "core/core.hpp"
+#include "core/spin_mutex.hpp"
 #include "lockdep/waiver.hpp"
-#include "report/format.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -21,9 +20,9 @@ struct waiver_side {
   std::string name;
   const lock_class_key* key = nullptr;
 
-  bool matches(const class_snapshot& c) const {
+  bool matches(const class_info& c) const {
     if (key) return c.key == key;
-    return (c.name && name == c.name) || name == class_name(c);
+    return (!c.key_name.empty() && name == c.key_name) || name == c.name;
   }
 };
 
@@ -62,19 +61,18 @@ void add(waiver w) {
 }
 
 template <class F>
-bool any_class(const report_record& rec, F&& f) {
-  for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i)
-    if (f(rec.classes[i])) return true;
-  for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i)
-    if (f(rec.chain[i].cls)) return true;
-  for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i)
-    if (f(rec.chain2[i].cls)) return true;
+bool any_class(const report& rep, F&& f) {
+  for (const class_info& c : rep.classes)
+    if (f(c)) return true;
+  for (const auto* chain : {&rep.chain, &rep.forward_chain})
+    for (const dependency_step& s : *chain)
+      if (f(s.cls)) return true;
   return false;
 }
 
 }  // namespace
 
-bool find_waiver(const report_record& rec, std::string* reason) {
+bool find_waiver(const report& rep, std::string* reason) {
   std::vector<waiver> ws;  // matched without holding the lock (class_name allocates)
   {
     waiver_state& s = state();
@@ -82,9 +80,9 @@ bool find_waiver(const report_record& rec, std::string* reason) {
     ws = s.waivers;
   }
   for (const waiver& w : ws) {
-    const bool has_a = any_class(rec, [&](const class_snapshot& c) { return w.a.matches(c); });
+    const bool has_a = any_class(rep, [&](const class_info& c) { return w.a.matches(c); });
     if (!has_a) continue;
-    if (w.pair && !any_class(rec, [&](const class_snapshot& c) { return w.b.matches(c); })) continue;
+    if (w.pair && !any_class(rep, [&](const class_info& c) { return w.b.matches(c); })) continue;
     *reason = w.reason;
     return true;
   }

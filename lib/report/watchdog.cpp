@@ -22,7 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "core/core.hpp"
 #include "lockdep/introspect.hpp"
-#include "report/format.hpp"
+#include "report/build.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN

@@ -1,3 +1,5 @@
+// Front-end entry points of frontend.hpp other than acquire/release.
+//
 // Reports found outside the core's class graph, raised through the core so
 // they share its record, deduplication and delivery: the preload interposer's
 // instance-level cycles between locks of one class (which the class graph
@@ -19,9 +21,9 @@ void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& hel
                                          static_cast<std::uint8_t>(acquiring.outer()), true)
                         : nullptr;
   if (!cls) return;
+  // c = 1 keeps instance cycles apart from class cycles (a, b = classes).
   report_record* r = begin_report(report_kind::circular_dependency,
-                                  chain_mix(chain_mix(0x696e7374ull, cls->id), static_cast<std::uint32_t>(signature)) ^
-                                      (signature >> 32));
+                                  problem_signature(report_kind::circular_dependency, cls->id, signature, 1));
   if (!r) return;
   snapshot_class(*cls, r->classes[0]);
   snapshot_class(*cls, r->classes[1]);
@@ -42,5 +44,7 @@ void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& hel
   r->message = message;
   finish_report(*r, *ts);
 }
+
+void set_key_name(lock_class_key& key, const char* name) noexcept { key_access::set_name(key, name); }
 
 LOCKDEP_INTERNAL_END

@@ -1,4 +1,4 @@
-// Building report records and handing them to the report layer.
+// The report queue: building report records and handing them to the report layer.
 //
 // Records are built in a small ring under the graph lock (no allocation, so
 // this works in a signal handler), deduplicated by a signature of (kind,
@@ -180,10 +180,9 @@ void misuse_report(thread_state* ts, report_kind kind, const char* message, cons
   if (key) c = key_access::classes(*m->key())[m->subclass() & 7u].load();
   // A lock never acquired has no class yet: its key tells it apart from others.
   const std::uint64_t who = c ? c->id : reinterpret_cast<std::uintptr_t>(key);
-  const std::uint64_t s = chain_mix(chain_mix(chain_mix(static_cast<std::uint64_t>(kind) + 101, static_cast<std::uint32_t>(who)),
-                                              static_cast<std::uint32_t>(who >> 32)),
-                                    static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(message))) ^
-                          (kind == report_kind::locks_held_at_exit ? static_cast<std::uint64_t>(ts->tid) << 20 : 0);
+  const std::uint64_t s =
+      problem_signature(kind, who, reinterpret_cast<std::uintptr_t>(message),
+                        kind == report_kind::locks_held_at_exit ? static_cast<std::uint64_t>(ts->tid) : 0);
   report_record* r = begin_report(kind, s);
   if (!r) return;
   if (c)
@@ -207,7 +206,8 @@ void forget_signatures() noexcept {
 void limit_reached(thread_state* ts, const char* limit, option_id option) noexcept {
   core_state& cs = core();
   if (!cs.enabled.exchange(false)) return;
-  report_record* r = begin_report(report_kind::limit_reached, reinterpret_cast<std::uintptr_t>(limit));
+  report_record* r = begin_report(report_kind::limit_reached,
+                                  problem_signature(report_kind::limit_reached, reinterpret_cast<std::uintptr_t>(limit)));
   if (!r) return;
   r->message = limit;
   r->message2 = option_info(option).name;
