@@ -112,10 +112,6 @@ inline std::uint32_t hlock_id(const lock_class* c, unsigned read) { return c->id
 lock_class* register_class(lock_class_key& key, unsigned subclass, std::uint8_t inner,
                            std::uint8_t outer, bool validate) noexcept;
 void snapshot_class(const lock_class& c, class_snapshot& out) noexcept;
-// A string that lives as long as the process although not a literal (a
-// label lockdep interned): as a lock's name it is part of the site key, not
-// a run-time label (see intern_site).
-void note_constant_name(const char* name);
 // Remove every chain containing class `id` (graph lock held).
 void drop_chains_with(std::uint32_t id) noexcept;
 bool add_chain(std::uint64_t key, const thread_state& ts, unsigned ctx_base,
@@ -129,8 +125,6 @@ void reset_graph() noexcept;
 report_record* begin_report(report_kind kind, std::uint64_t signature) noexcept;
 // Fill thread identity, irq state, held locks and the backtrace.
 void finish_report(report_record& r, thread_state& ts) noexcept;
-// Deliver queued records (no core lock held).
-void deliver_pending() noexcept;
 // Turn validation off after a limit was reached, with one report.
 void limit_reached(thread_state* ts, const char* limit, option_id option) noexcept;
 // Misuse report outside a cold section (takes one itself).

@@ -38,5 +38,9 @@ void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& hel
 // Give a key a name found later (the preload names classes lazily). `name`
 // must live as long as the key.
 void set_key_name(lock_class_key& key, const char* name) noexcept;
+// A string that lives as long as the process although not a literal (a
+// label lockdep interned, such as a wait map's): as a lock's name it is part
+// of the site key, not a run-time label (see the key interner).
+void note_constant_name(const char* name);
 
 LOCKDEP_INTERNAL_END

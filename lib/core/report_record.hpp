@@ -86,6 +86,8 @@ struct report_record {
 // The report layer's entry; called outside core locks with the record.
 using deliver_hook = void (*)(const report_record& r);
 void set_deliver_hook(deliver_hook h) noexcept;
+// Deliver queued records now (call with no core lock held).
+void deliver_pending() noexcept;
 
 // The report layer's own locks across fork(): the core's fork handler calls
 // `prepare` after its own pre-fork report and before taking its locks, and

@@ -1,9 +1,8 @@
 // Views of the graph in the spirit of /proc/lockdep, /proc/lockdep_chains and
 // /proc/lockdep_stats, and a Graphviz export (lockdep/introspect.hpp).
 //
-// Everything is read inside a cold_section (graph lock held, signals
-// blocked) into plain snapshots first, and formatted after it, so the graph
-// lock is held only while copying.
+// Everything is copied out through the core's read-only view (core/view.hpp)
+// first and formatted after, so the graph lock is held only while copying.
 #include <algorithm>
 #include <mutex>
 #include <set>
@@ -12,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/core.hpp"
+#include "core/view.hpp"
 #include "lockdep/introspect.hpp"
 #include "report/build.hpp"
 #include "report/observer.hpp"
@@ -20,17 +19,6 @@
 LOCKDEP_INTERNAL_BEGIN
 
 namespace {
-
-struct class_view {
-  class_snapshot snap;
-  std::uint32_t forward = 0, backward = 0;  // transitive, itself included
-  struct edge {
-    std::uint32_t to;
-    std::uint8_t dep;
-    bool direct;
-  };
-  std::vector<edge> after;
-};
 
 // Classes that reports of cycles and irq inversions named, as (key, subclass).
 spin_mutex g_reported_lock;
@@ -48,62 +36,16 @@ bool is_reported(const class_snapshot& c) {
   return g_reported && g_reported->count({c.key, c.subclass});
 }
 
-// Number of classes reachable from `root` (itself included); graph lock held.
-std::uint32_t reachable(graph& g, std::uint32_t root, bool forward, std::vector<std::uint32_t>& mark,
-                        std::uint32_t gen, std::vector<std::uint32_t>& queue) {
-  queue.clear();
-  queue.push_back(root);
-  mark[root] = gen;
-  for (std::size_t head = 0; head < queue.size(); ++head) {
-    const lock_class& c = g.cls(queue[head]);
-    for (std::uint32_t e = forward ? c.after_head : c.before_head; e;
-         e = forward ? g.dep(e).next_after : g.dep(e).next_before) {
-      const std::uint32_t next = forward ? g.dep(e).to : g.dep(e).from;
-      if (mark[next] == gen) continue;
-      mark[next] = gen;
-      queue.push_back(next);
-    }
-  }
-  return static_cast<std::uint32_t>(queue.size());
-}
-
-// id -> view, for every class in use.
-std::vector<std::pair<std::uint32_t, class_view>> snapshot_graph(bool counts) {
-  std::vector<std::pair<std::uint32_t, class_view>> out;
-  thread_state* ts = current_thread_state();
-  cold_section section(ts);
-  core_state& cs = core();
-  graph& g = cs.g;
-  const std::uint32_t high = g.classes_high_water();
-  std::vector<std::uint32_t> mark(counts ? high + 1 : 0, 0), queue;
-  std::uint32_t gen = 0;
-  for (std::uint32_t id = 1; id < high; ++id) {
-    lock_class& c = g.cls(id);
-    if (!c.in_use) continue;
-    class_view v;
-    snapshot_class(c, v.snap);
-    for (std::uint32_t e = c.after_head; e; e = g.dep(e).next_after)
-      v.after.push_back({g.dep(e).to, g.dep(e).dep, g.dep(e).direct});
-    if (counts) {
-      v.forward = reachable(g, id, true, mark, ++gen, queue);
-      v.backward = reachable(g, id, false, mark, ++gen, queue);
-    }
-    out.emplace_back(id, std::move(v));
-  }
-  return out;
-}
-
-const class_view* find_view(const std::vector<std::pair<std::uint32_t, class_view>>& views, std::uint32_t id) {
+const class_view* find_view(const std::vector<class_view>& views, std::uint32_t id) {
   auto it = std::lower_bound(views.begin(), views.end(), id,
-                             [](const auto& p, std::uint32_t x) { return p.first < x; });
-  return it != views.end() && it->first == id ? &it->second : nullptr;
+                             [](const class_view& v, std::uint32_t x) { return v.id < x; });
+  return it != views.end() && it->id == id ? &*it : nullptr;
 }
 
 // "EN", "SR", ... for the dependency types of an edge (graph.hpp).
 std::string dep_label(std::uint8_t dep) {
   std::string s;
-  const std::pair<std::uint8_t, const char*> kinds[] = {{dep_en, "EN"}, {dep_sn, "SN"}, {dep_er, "ER"}, {dep_sr, "SR"}};
-  for (const auto& [bit, name] : kinds) {
+  for (const auto& [bit, name] : k_dep_types) {
     if (!(dep & bit)) continue;
     if (!s.empty()) s += ",";
     s += name;
@@ -157,9 +99,9 @@ LOCKDEP_BEGIN_NAMESPACE
 using namespace internal;
 
 std::string dump_classes() {
-  const auto views = snapshot_graph(true);
+  const auto views = read_graph(true);
   std::string out = "all lock classes:\n";
-  for (const auto& [id, v] : views) {
+  for (const class_view& v : views) {
     char usage[k_usage_chars + 1];
     usage_chars(v.snap.usage, usage);
     absl::StrAppendFormat(&out, "%016x FD:%5u BD:%5u %s: %s\n", reinterpret_cast<std::uintptr_t>(v.snap.key),
@@ -177,30 +119,7 @@ std::string dump_classes() {
 }
 
 std::string dump_chains() {
-  struct chain_view {
-    std::uint8_t irq_context;
-    std::vector<std::pair<class_snapshot, unsigned>> locks;  // class, read mode
-  };
-  std::vector<chain_view> chains;
-  {
-    thread_state* ts = current_thread_state();
-    cold_section section(ts);
-    core_state& cs = core();
-    for (std::uint32_t i = 0; i < cs.nr_chain_recs; ++i) {
-      const chain_record& rec = cs.chain_recs[i];
-      if (!rec.live) continue;
-      chain_view v{rec.irq_context, {}};
-      for (std::uint32_t j = 0; j < rec.depth; ++j) {
-        const std::uint32_t h = cs.chain_hlocks[rec.base + j];
-        const std::uint32_t cid = h & 0xffffffu;
-        if (cid == 0 || cid >= cs.g.classes_high_water()) continue;
-        class_snapshot snap;
-        snapshot_class(cs.g.cls(cid), snap);
-        v.locks.emplace_back(snap, h >> 24);
-      }
-      chains.push_back(std::move(v));
-    }
-  }
+  const std::vector<chain_view> chains = read_chains();
   std::string out = "all lock chains:\n";
   for (const chain_view& c : chains) {
     absl::StrAppendFormat(&out, "irq_context: %u\n", c.irq_context);
@@ -214,12 +133,8 @@ std::string dump_chains() {
 
 std::string dump_stats() {
   const statistics s = get_statistics();
-  std::uint32_t hlocks = 0, max_hlocks = 0;
-  {
-    cold_section section(current_thread_state());
-    hlocks = core().hlocks_used;
-    max_hlocks = core().limits.max_chain_hlocks;
-  }
+  const core_counts counts = read_counts();
+  const std::uint64_t hlocks = counts.chain_hlocks, max_hlocks = counts.max_chain_hlocks;
   std::string out;
   auto line = [&](const char* what, std::uint64_t n) { absl::StrAppendFormat(&out, " %-40s %11u\n", what, n); };
   auto line_max = [&](const char* what, std::uint64_t n, std::uint64_t max) {
@@ -241,7 +156,7 @@ std::string dump_stats() {
 }
 
 std::string graph_dot() {
-  const auto views = snapshot_graph(false);
+  const auto views = read_graph(false);
   std::string out =
       "digraph lockdep {\n"
       "  // Edges: A -> B = B was acquired while A was held. Labels: how A was held\n"
@@ -249,15 +164,17 @@ std::string graph_dot() {
       "  // Dashed: only ever learnt with other locks in between. Red: named by a\n"
       "  // report of a cycle or irq inversion.\n"
       "  node [shape=box, fontname=\"monospace\"];\n";
-  std::vector<bool> red(views.empty() ? 1 : views.back().first + 1, false);
-  for (const auto& [id, v] : views) {
+  std::vector<bool> red(views.empty() ? 1 : views.back().id + 1, false);
+  for (const class_view& v : views) {
+    const std::uint32_t id = v.id;
     char usage[k_usage_chars + 1];
     usage_chars(v.snap.usage, usage);
     red[id] = is_reported(v.snap);
     absl::StrAppendFormat(&out, "  c%u [label=\"%s\\n{%s}\"%s];\n", id, dot_escape(class_name(v.snap)), usage,
                           red[id] ? ", color=red, style=filled, fillcolor=\"#ffd6d6\"" : "");
   }
-  for (const auto& [id, v] : views) {
+  for (const class_view& v : views) {
+    const std::uint32_t id = v.id;
     for (const class_view::edge& e : v.after) {
       if (!find_view(views, e.to)) continue;
       std::string attrs = absl::StrCat("label=\"", dep_label(e.dep), "\"");

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "core/core.hpp"
+#include "core/view.hpp"
 #include "lockdep/introspect.hpp"
 #include "report/build.hpp"
 #include "report/observer.hpp"
@@ -100,18 +100,10 @@ thread_holds& holds() {
   return *t_holds;
 }
 
-// The held entry of `m` on the calling thread's stack (top-down), or null.
-const held_lock* find_held(const thread_state& ts, const lock_map& m) {
-  for (unsigned i = std::min<unsigned>(ts.depth.load(std::memory_order_relaxed), k_max_held_capacity); i-- > 0;)
-    if (ts.held[i].instance.load(std::memory_order_relaxed) == &m) return &ts.held[i];
-  return nullptr;
-}
-
-class_stat* stat_for(const held_lock& h) {
+class_stat* stat_for(std::uint32_t class_id) {
   class_stat* table = g_table.load(std::memory_order_acquire);
-  lock_class* c = h.cls.load(std::memory_order_relaxed);
-  if (!table || !c || c->id >= g_table_size) return nullptr;
-  return &table[c->id];
+  if (!table || class_id >= g_table_size) return nullptr;
+  return &table[class_id];
 }
 
 std::string time_text(std::uint64_t ns) {
@@ -124,24 +116,20 @@ std::string time_text(std::uint64_t ns) {
 // and the handler may have interrupted this thread's own update of its holds.
 // Locks taken in handlers are not measured.
 void stat_acquired(lock_map& m) noexcept {
-  thread_state* ts = current_thread_state_if_any();
-  if (!ts || ts->recursion || ts->in_signal_handler) return;
-  const held_lock* h = find_held(*ts, m);
-  if (!h) return;  // untracked (validation_off) acquisition
-  class_stat* s = stat_for(*h);
+  std::uint32_t id = 0;
+  bool read = false;
+  if (!own_hold(m, false, &id, &read)) return;  // untracked (validation_off), in lockdep or a handler
+  class_stat* s = stat_for(id);
   if (!s) return;
-  const bool read = h->read != 0;
   s->acquisitions[read].fetch_add(1, std::memory_order_relaxed);
   thread_holds& th = holds();
   const std::uint32_t gen = g_generation.load(std::memory_order_relaxed);
   if (th.generation != gen) th = thread_holds{gen, 0, {}};  // entries from an earlier on-period
-  if (th.depth < k_max_thread_holds)
-    th.entries[th.depth++] = {&m, now_ns(), h->cls.load(std::memory_order_relaxed)->id, read};
+  if (th.depth < k_max_thread_holds) th.entries[th.depth++] = {&m, now_ns(), id, read};
 }
 
 void stat_released(lock_map& m) noexcept {
-  const thread_state* ts = current_thread_state_if_any();
-  if (ts && ts->in_signal_handler) return;
+  if (in_signal_handler()) return;
   thread_holds* th = t_holds;
   if (!th || th->generation != g_generation.load(std::memory_order_relaxed)) return;
   for (unsigned i = th->depth; i-- > 0;) {
@@ -156,13 +144,12 @@ void stat_released(lock_map& m) noexcept {
 }
 
 void stat_contended(const lock_map& m, std::uint64_t waited_ns, std::uintptr_t ip) noexcept {
-  thread_state* ts = current_thread_state_if_any();
-  if (!ts) return;
-  const held_lock* h = find_held(*ts, m);
-  if (!h) return;
-  class_stat* s = stat_for(*h);
+  std::uint32_t id = 0;
+  bool read = false;
+  if (!own_hold(m, true, &id, &read)) return;
+  class_stat* s = stat_for(id);
   if (!s) return;
-  s->wait[h->read != 0].add(waited_ns);
+  s->wait[read].add(waited_ns);
   for (unsigned i = 0; i < k_points; ++i) {
     std::uintptr_t cur = s->point_ip[i].load(std::memory_order_relaxed);
     if (cur == 0 && s->point_ip[i].compare_exchange_strong(cur, ip, std::memory_order_relaxed)) cur = ip;
@@ -178,7 +165,7 @@ void configure_lock_stat(bool on) {
     static spin_mutex alloc_lock;
     alloc_lock.lock();
     if (!g_table.load(std::memory_order_relaxed)) {
-      g_table_size = core().limits.max_classes + 1;
+      g_table_size = class_capacity();
       g_table.store(new class_stat[g_table_size], std::memory_order_release);  // never freed
     }
     alloc_lock.unlock();
@@ -221,14 +208,13 @@ std::string lock_stat_text() {
   std::vector<row> rows;
   class_stat* table = g_table.load(std::memory_order_acquire);
   if (table) {
-    cold_section section(current_thread_state());
-    graph& g = core().g;
-    for (std::uint32_t id = 1; id < g.classes_high_water() && id < g_table_size; ++id) {
-      class_stat& s = table[id];
-      if (!g.cls(id).in_use || (s.acquisitions[0] + s.acquisitions[1] + s.wait[0].nr + s.wait[1].nr) == 0) continue;
-      class_snapshot snap;
-      snapshot_class(g.cls(id), snap);
-      rows.push_back({class_name(snap), s.wait[0].nr + s.wait[1].nr, &s});
+    auto used = [table](std::uint32_t id) {
+      const class_stat& s = table[id];
+      return s.acquisitions[0] + s.acquisitions[1] + s.wait[0].nr + s.wait[1].nr != 0;
+    };
+    for (const class_view& v : read_classes(g_table_size, used)) {
+      class_stat& s = table[v.id];
+      rows.push_back({class_name(v.snap), s.wait[0].nr + s.wait[1].nr, &s});
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.contentions > b.contentions; });

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "absl/strings/str_format.h"
-#include "core/core.hpp"
+#include "core/view.hpp"
 #include "options/option_table.hpp"
 #include "report/build.hpp"
 #include "report/format.hpp"
@@ -249,8 +249,8 @@ void set_options(const options& o) {
     if (o.max_reports != r.opts.max_reports) r.limit_told = false;
     r.opts = o;
   }
-  core().stacktraces.store(o.stacktrace, std::memory_order_relaxed);
-  core().report_held_at_fork.store(o.report_held_at_fork, std::memory_order_relaxed);
+  set_stacktraces(o.stacktrace);
+  set_fork_report(o.report_held_at_fork);
   configure_watchdog(o);
 }
 
@@ -276,24 +276,20 @@ bool parse_options(std::string_view text) {
 
 statistics get_statistics() {
   statistics s;
-  core_state& c = core();
-  {
-    cold_section section(nullptr);
-    s.suppressed = c.suppressed;
-    s.dropped = c.dropped;
-    s.classes = c.g.class_count();
-    s.max_classes = c.limits.max_classes;
-    s.dependencies = c.g.dependency_count();
-    s.max_dependencies = c.limits.max_dependencies;
-    s.chains = c.chains.size();
-    s.max_chains = c.limits.max_chains;
-    s.trace_entries = c.traces.used();
-    s.max_trace_entries = c.traces.capacity();
-    s.cold_path_entries = c.cold_entries;
-    s.graph_bytes = c.g.bytes() + c.chains.bytes() + c.traces.bytes() +
-                    std::uint64_t(c.nr_chain_recs) * sizeof(chain_record) + std::uint64_t(c.hlocks_used) * 4;
-    s.enabled = c.enabled.load(std::memory_order_relaxed);
-  }
+  const core_counts c = read_counts();
+  s.suppressed = c.suppressed;
+  s.dropped = c.dropped;
+  s.classes = c.classes;
+  s.max_classes = c.max_classes;
+  s.dependencies = c.dependencies;
+  s.max_dependencies = c.max_dependencies;
+  s.chains = c.chains;
+  s.max_chains = c.max_chains;
+  s.trace_entries = c.trace_entries;
+  s.max_trace_entries = c.max_trace_entries;
+  s.cold_path_entries = c.cold_path_entries;
+  s.graph_bytes = c.graph_bytes;
+  s.enabled = c.enabled;
   s.waived = waived_count();  // the waiver lock, never nested in the runtime's
   runtime& r = rt();
   std::lock_guard<spin_mutex> g(r.lock);

@@ -6,8 +6,7 @@
 #include <typeindex>
 
 #include "absl/container/flat_hash_map.h"
-#include "core/core.hpp"
-#include "core/spin_mutex.hpp"
+#include "core/frontend.hpp"
 #include "lockdep/wait.hpp"
 #include "report/observer.hpp"
 

@@ -20,7 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/core.hpp"
+#include "core/view.hpp"
 #include "lockdep/introspect.hpp"
 #include "report/build.hpp"
 #include "report/observer.hpp"
@@ -39,90 +39,11 @@ std::uint64_t now_ns() {
   return std::uint64_t(t.tv_sec) * 1000000000u + std::uint64_t(t.tv_nsec);
 }
 
-struct held_view {
-  class_snapshot cls;
-  const void* instance;
-  std::uintptr_t ip;  // only for the calling thread's own locks
-  std::uint8_t read;
-};
-struct thread_view {
-  pid_t tid = 0;
-  char name[32] = {};
-  std::vector<held_view> held;
-  bool waiting = false;
-  class_snapshot waiting_cls;
-  const void* waiting_instance = nullptr;
-  std::uint64_t waited_ns = 0;
-  std::uint64_t wait_start = 0;
-};
-
-// Copies every thread's held stack. The thread list lock is held while
-// copying raw pointers; classes are snapshotted under the graph lock after.
-std::vector<thread_view> snapshot_threads() {
-  struct raw {
-    pid_t tid;
-    char name[32];
-    std::vector<std::pair<lock_class*, const void*>> held;
-    std::vector<std::uintptr_t> ips;
-    std::vector<std::uint8_t> reads;
-    const void* waiting;  // address only: never dereferenced here
-    lock_class_key* waiting_key;
-    unsigned waiting_subclass;
-    std::uint64_t start;
-  };
-  thread_state* self = current_thread_state();
-  std::vector<raw> raws;
-  raws.reserve(64);
-  for_each_thread([&](thread_state& t) {
-    raw r{t.tid,
-          {},
-          {},
-          {},
-          {},
-          t.waiting_on.load(std::memory_order_acquire),
-          t.waiting_key.load(std::memory_order_relaxed),
-          t.waiting_subclass.load(std::memory_order_relaxed),
-          t.wait_start_ns.load(std::memory_order_relaxed)};
-    thread_name(t, r.name);  // here: `t` may be gone once the list is unlocked
-    const unsigned d = std::min<unsigned>(t.depth.load(std::memory_order_acquire), k_max_held_capacity);
-    for (unsigned i = 0; i < d; ++i) {
-      r.held.emplace_back(t.held[i].cls.load(std::memory_order_relaxed),
-                          t.held[i].instance.load(std::memory_order_relaxed));
-      // Other fields are the owner's alone; read them only for ourselves.
-      r.ips.push_back(&t == self ? t.held[i].acquire_ip : 0);
-      r.reads.push_back(&t == self ? t.held[i].read : 0);
-    }
-    raws.push_back(std::move(r));
-  });
-  std::vector<thread_view> out;
-  const std::uint64_t now = now_ns();
-  for (raw& r : raws) {
-    thread_view v;
-    v.tid = r.tid;
-    std::memcpy(v.name, r.name, sizeof v.name);
-    {
-      cold_section section(self);
-      for (std::size_t i = 0; i < r.held.size(); ++i) {
-        held_view h{{}, r.held[i].second, r.ips[i], r.reads[i]};
-        if (r.held[i].first) snapshot_class(*r.held[i].first, h.cls);
-        v.held.push_back(h);
-      }
-      if (r.waiting && r.waiting_key) {
-        v.waiting = true;
-        v.waiting_instance = r.waiting;
-        lock_class* c = key_access::classes(*r.waiting_key)[r.waiting_subclass & 7].load();
-        if (c) snapshot_class(*c, v.waiting_cls);
-        else v.waiting_cls.key = r.waiting_key, v.waiting_cls.name = r.waiting_key->name();
-        v.wait_start = r.start;
-        v.waited_ns = now > r.start ? now - r.start : 0;
-      }
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
+double seconds_waited(const thread_view& t, std::uint64_t now) {
+  return now > t.wait_start ? double(now - t.wait_start) / 1e9 : 0.0;
 }
 
-void append_thread(std::string& out, const thread_view& t) {
+void append_thread(std::string& out, const thread_view& t, std::uint64_t now) {
   absl::StrAppendFormat(&out, "%u lock%s held by %s/%d:\n", t.held.size(), t.held.size() == 1 ? "" : "s", t.name,
                         t.tid);
   for (std::size_t i = 0; i < t.held.size(); ++i) {
@@ -135,7 +56,7 @@ void append_thread(std::string& out, const thread_view& t) {
   if (t.waiting)
     absl::StrAppendFormat(&out, " blocked on: %016x (%s) for %.1f s\n",
                           reinterpret_cast<std::uintptr_t>(t.waiting_instance), class_name(t.waiting_cls),
-                          double(t.waited_ns) / 1e9);
+                          seconds_waited(t, now));
 }
 
 // ---- watchdog -------------------------------------------------------------------
@@ -160,17 +81,15 @@ void check_hung(std::unordered_map<pid_t, std::uint64_t>& reported) {
   const int timeout = g_hung_timeout.load(std::memory_order_relaxed);
   if (timeout <= 0) return;
   const std::uint64_t limit = std::uint64_t(timeout) * 1000000000u;
-  bool any = false;
-  for_each_thread([&](thread_state& t) {
-    if (!t.waiting_on.load(std::memory_order_acquire)) return;
-    const std::uint64_t start = t.wait_start_ns.load(std::memory_order_relaxed);
-    const std::uint64_t now = now_ns();
-    any |= now > start && now - start > limit && reported[t.tid] != start;
-  });
+  const std::uint64_t now = now_ns();
+  const bool any = any_wait_longer(
+      now, limit, [](pid_t tid, void* ctx) { return (*static_cast<std::unordered_map<pid_t, std::uint64_t>*>(ctx))[tid]; },
+      &reported);
   if (!any) return;
   std::string out;
-  for (const thread_view& t : snapshot_threads()) {
-    if (!t.waiting || t.waited_ns <= limit || reported[t.tid] == t.wait_start) continue;
+  for (const thread_view& t : read_threads()) {
+    const std::uint64_t waited = now > t.wait_start ? now - t.wait_start : 0;
+    if (!t.waiting || waited <= limit || reported[t.tid] == t.wait_start) continue;
     reported[t.tid] = t.wait_start;
     absl::StrAppendFormat(&out, "INFO: task %s:%d blocked for more than %d seconds.\n", t.name, t.tid, timeout);
   }
@@ -220,27 +139,16 @@ void watchdog_after_fork_child() noexcept {
 void wait_begin(lock_map& m) noexcept {
   if (!g_track_waits.load(std::memory_order_relaxed)) return;
   if (g_restart_pending.load(std::memory_order_relaxed) && g_restart_pending.exchange(false)) start_thread_once();
-  thread_state* ts = current_thread_state_if_any();
-  if (!ts || ts->recursion) return;
-  ts->wait_start_ns.store(now_ns(), std::memory_order_relaxed);
-  ts->waiting_key.store(m.key(), std::memory_order_relaxed);
-  ts->waiting_subclass.store(static_cast<std::uint8_t>(m.subclass()), std::memory_order_relaxed);
-  ts->waiting_on.store(&m, std::memory_order_release);
+  if (!wait_started(m, now_ns())) return;
   // The wrappers inline lock_real into the user's function: this is the
   // user's call site, which lock_stat lists as a contention point.
   t_wait_ip = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
 }
 
 void wait_end() noexcept {
-  thread_state* ts = current_thread_state_if_any();
-  if (!ts) return;
-  lock_map* m = ts->waiting_on.load(std::memory_order_relaxed);
-  if (!m) return;
-  if (lock_stat_on.load(std::memory_order_relaxed)) {
-    const std::uint64_t start = ts->wait_start_ns.load(std::memory_order_relaxed), now = now_ns();
-    stat_contended(*m, now > start ? now - start : 0, t_wait_ip);
-  }
-  ts->waiting_on.store(nullptr, std::memory_order_release);
+  std::uint64_t waited = 0;
+  lock_map* m = wait_finished(now_ns(), &waited);
+  if (m && lock_stat_on.load(std::memory_order_relaxed)) stat_contended(*m, waited, t_wait_ip);
 }
 
 void configure_watchdog(const options& o) {
@@ -269,9 +177,10 @@ using namespace internal;
 
 std::string all_locks_text() {
   std::string out = "\nShowing all locks held in the system:\n";
-  for (const thread_view& t : snapshot_threads()) {
+  const std::uint64_t now = now_ns();
+  for (const thread_view& t : read_threads()) {
     if (t.held.empty() && !t.waiting) continue;
-    append_thread(out, t);
+    append_thread(out, t, now);
     out += "\n";
   }
   out += "=============================================\n\n";
