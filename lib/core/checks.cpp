@@ -97,15 +97,24 @@ void check_wait_context(thread_state& ts, const held_lock& next, unsigned base) 
   finish_report(*r, ts);
 }
 
-// Returns true if reported (then no dependencies are added, as in the kernel).
-bool check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
+// What check_deadlock found: the kernel's 1 (no recursion), 0 (reported)
+// and 2 (a same-class hold the nest lock serialises).
+enum class recursion_verdict { none, reported, nested };
+
+// A held lock of next's class is recursion unless next is a recursive read
+// on a read, or next's nest lock was taken *before* that hold: like the
+// kernel, the scan runs bottom-up and notes the nest lock on its way, so a
+// nest lock taken after the earlier hold excuses nothing.
+recursion_verdict check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
   const lock_class* nc = next.cls.load(std::memory_order_relaxed);
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
-  for (unsigned i = base; i < depth; ++i) {
+  bool nest_below = false;
+  for (unsigned i = 0; i < depth; ++i) {
     const held_lock& prev = ts.held[i];
-    if (prev.cls.load(std::memory_order_relaxed) != nc) continue;
+    if (next.nest_lock && prev.instance.load(std::memory_order_relaxed) == next.nest_lock) nest_below = true;
+    if (i < base || prev.cls.load(std::memory_order_relaxed) != nc) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read on a read
-    if (next.nest_lock) continue;              // serialised by the nest lock
+    if (nest_below) return recursion_verdict::nested;
     report_record* r = begin_report(report_kind::recursive_locking, sig(report_kind::recursive_locking, nc->id, next.read, prev.read));
     if (r) {
       snapshot_class(*nc, r->classes[0]);
@@ -114,9 +123,9 @@ bool check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
       set_acquire(*r, next, &prev);
       finish_report(*r, ts);
     }
-    return true;
+    return recursion_verdict::reported;
   }
-  return false;
+  return recursion_verdict::none;
 }
 
 void report_circular(thread_state& ts, const held_lock& prev, const held_lock& next, std::uint32_t end,
@@ -273,7 +282,9 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
   const unsigned base = context_base(ts);
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
   check_wait_context(ts, next, base);
-  if (!check_deadlock(ts, next, base)) {
+  // A reported recursion adds no dependencies, nor does an acquisition its
+  // nest lock excuses (the kernel's ret == 2): the nest lock orders it.
+  if (check_deadlock(ts, next, base) == recursion_verdict::none) {
     const lock_class* nc = next.cls.load(std::memory_order_relaxed);
     for (unsigned i = depth; i-- > base;) {
       const held_lock& prev = ts.held[i];
