@@ -80,6 +80,7 @@ struct held_lock_info {
   read_mode read = read_mode::exclusive;
   bool trylock = false;
   std::uintptr_t acquire_ip = 0;  // `at:`
+  std::string description;  // its class's print function's text (set_lock_cmp_fn), or empty
 };
 
 // One step of a dependency chain: the class and the stack at which the
@@ -105,7 +106,10 @@ struct report {
   std::vector<class_info> classes;
   std::vector<dependency_step> chain;  // circular: the cycle; irq: the shortest paths
   std::vector<held_lock_info> held_locks;
-  std::string detail;  // kind-specific extra line (e.g. "inconsistent {A} -> {B} usage.")
+  // Kind-specific extra line, e.g. "inconsistent {A} -> {B} usage.", or for
+  // recursive locking of an ordered class "and the lock comparison function
+  // returns 1:".
+  std::string detail;
   stack_trace backtrace;
   std::string text;  // the full report as printed
   bool waived = false;

@@ -148,6 +148,13 @@ void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32
 // Index of the first held lock of the current irq context.
 unsigned context_base(const thread_state& ts) noexcept;
 
+// ---- ordered classes (ordered.cpp) -----------------------------------------------------
+// The class's comparison of the lock objects of two of its maps (cmp_fn set).
+int compare_locks(const lock_class& c, const lock_map* held, const lock_map* next) noexcept;
+// The class's print function's text for lock `m` (empty without one, or
+// when `m` is being destroyed); graph lock held.
+void describe_lock(const lock_class* c, const lock_map* m, char (&out)[k_lock_text]) noexcept;
+
 // ---- acquire / release with the caller's address given (validator.cpp) -------------
 // For front ends whose public entry is not the user's call (the preload
 // interposer): `ip` is reported as `at:` and starts captured traces.

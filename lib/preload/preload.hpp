@@ -72,6 +72,7 @@ struct preload_options {
   bool join = true;          // preload_join: pthread_join wait maps
   unsigned join_grace_ms = 500; // preload_join_grace_ms: a join of a thread finishing within it is not validated
   bool enabled = true;       // preload_enable: 0 forwards everything untouched
+  char ordered[256] = {};    // preload_ordered: '|'-separated globs naming classes ordered by address
 };
 const preload_options& options() noexcept;
 
@@ -132,6 +133,11 @@ void forget(const void* address) noexcept;
 // Take every internal lock (fork prepare) / release them (parent and child).
 void lock_tables_for_fork() noexcept;
 void unlock_tables_after_fork() noexcept;
+
+// ---- address-ordered classes (ordered.cpp) ----------------------------------------------
+// Is the class of `in` named by preload_ordered? Then its locks are ordered
+// by address in the core (lock_set_cmp_fn), instead of by the instance graph.
+bool ordered_by_address(instance& in) noexcept;
 
 // ---- held list and validation (held.cpp) -------------------------------------------------
 enum : int { type_normal = 0, type_recursive = 1, type_errorcheck = 2 };

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -79,6 +80,19 @@ unsigned parse_unsigned(const char* opts, const char* name, unsigned def, unsign
   return def;
 }
 
+// The value of `name` up to the next separator, into out (empty if absent).
+void parse_string(const char* opts, const char* name, char* out, std::size_t cap) {
+  const std::size_t len = std::strlen(name);
+  for (const char* p = opts; (p = std::strstr(p, name)) != nullptr; p += len) {
+    if ((p == opts || p[-1] == ':' || p[-1] == ',' || p[-1] == ' ') && p[len] == '=') {
+      const char* v = p + len + 1;
+      const std::size_t n = std::strcspn(v, ": ,");
+      std::snprintf(out, cap, "%.*s", static_cast<int>(n), v);
+      return;
+    }
+  }
+}
+
 preload_options read_options() {
   preload_options o;
   const char* env = std::getenv("LOCKDEP_OPTIONS");
@@ -88,6 +102,7 @@ preload_options read_options() {
   o.join = parse_unsigned(env, "preload_join", 1, 0, 1) != 0;
   o.join_grace_ms = parse_unsigned(env, "preload_join_grace_ms", o.join_grace_ms, 0, 60000);
   o.enabled = parse_unsigned(env, "preload_enable", 1, 0, 1) != 0;
+  parse_string(env, "preload_ordered", o.ordered, sizeof o.ordered);
   return o;
 }
 

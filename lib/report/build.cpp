@@ -124,10 +124,13 @@ report build_report(const report_record& r) {
     h.read = static_cast<read_mode>(r.held[i].read);
     h.trylock = r.held[i].trylock;
     h.acquire_ip = r.held[i].ip;
+    h.description = r.held[i].text;
     rep.held_locks.push_back(std::move(h));
   }
   if (r.kind == report_kind::inconsistent_lock_state)
     rep.detail = absl::StrFormat("inconsistent {%s} -> {%s} usage.", usage_label(r.old_bit), usage_label(r.new_bit));
+  else if (r.cmp_valid)
+    rep.detail = absl::StrFormat("and the lock comparison function returns %d:", r.cmp_result);
   else if (r.message)
     rep.detail = r.message;
   rep.backtrace = make_trace(r.backtrace);

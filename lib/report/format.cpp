@@ -43,10 +43,12 @@ class writer {
     }
     for (unsigned i = 0; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(fr[i]));
   }
-  // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`
-  void lock_line(const void* instance, const class_snapshot& c, std::uintptr_t ip) {
+  // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`, then
+  // the class's print function's text for this lock, if any.
+  void lock_line(const void* instance, const class_snapshot& c, std::uintptr_t ip, const char* text = "") {
     f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(instance), class_name(c), class_state(c),
       ip ? frame(ip) : std::string("?"));
+    if (*text) f("    %s\n", text);
   }
   void held_list(const report_record& r) {
     if (r.total_held == 0) {
@@ -57,7 +59,7 @@ class writer {
       static_cast<int>(r.tid));
     for (unsigned i = 0; i < r.nr_held; ++i) {
       f(" #%d: ", i);
-      lock_line(r.held[i].instance, r.held[i].cls, r.held[i].ip);
+      lock_line(r.held[i].instance, r.held[i].cls, r.held[i].ip, r.held[i].text);
     }
     if (r.nr_held < r.total_held) f(" ... %d more not shown\n", r.total_held - r.nr_held);
   }
@@ -129,18 +131,20 @@ void irq_scenario(writer& w, const class_snapshot& safe, const class_snapshot& m
   w.deadlock_line();
 }
 
-// The lock being acquired and the held one it conflicts with.
-void acquiring_while_holding(writer& w, const report_record& r) {
+// The lock being acquired and the held one it conflicts with, then
+// `after_held` (the kernel's lock comparison line) if not empty.
+void acquiring_while_holding(writer& w, const report_record& r, const std::string& after_held = {}) {
   w.f("%s is trying to acquire lock:\n", who(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.text);
   w.line();
   w.line("but task is already holding lock:");
-  w.lock_line(r.other_instance, r.classes[1], r.other_ip);
+  w.lock_line(r.other_instance, r.classes[1], r.other_ip, r.other_text);
+  if (!after_held.empty()) w.line(after_held);
   w.line();
 }
 
-void recursive(writer& w, const report_record& r) {
-  acquiring_while_holding(w, r);
+void recursive(writer& w, const report& rep, const report_record& r) {
+  acquiring_while_holding(w, r, rep.detail);
   w.line("other info that might help us debug this:");
   w.scenario_header(" Possible unsafe locking scenario:", false);
   w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
@@ -181,7 +185,7 @@ void circular(writer& w, const report_record& r) {
 void inconsistent(writer& w, const report_record& r) {
   w.f("inconsistent {%s} -> {%s} usage.\n", usage_label(r.old_bit), usage_label(r.new_bit));
   w.f("%s %s takes:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.text);
   w.f("{%s} state was registered at:\n", usage_label(r.old_bit));
   w.trace(r.classes[0].usage_trace[r.old_bit], 2);
   w.line();
@@ -198,7 +202,7 @@ void irq_inversion(writer& w, const report_record& r) {
   const class_snapshot& self = r.classes[0];
   const class_snapshot& other = r.classes[1];
   w.f("%s just changed the state of lock:\n", who(r));
-  w.lock_line(r.instance, self, r.ip);
+  w.lock_line(r.instance, self, r.ip, r.text);
   if (r.forwards)
     w.f("but this lock took another, %s-unsafe lock in the past:\n", state_label(r.new_bit & ~k_read_bit));
   else
@@ -227,10 +231,10 @@ void irq_inversion(writer& w, const report_record& r) {
 void safe_to_unsafe(writer& w, const report_record& r) {
   const char* s = state_label(r.old_bit);
   w.f("%s %s is trying to acquire:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.text);
   w.line();
   w.line("and this task is already holding:");
-  w.lock_line(r.other_instance, r.classes[1], r.other_ip);
+  w.lock_line(r.other_instance, r.classes[1], r.other_ip, r.other_text);
   w.line("which would create a new lock dependency:");
   w.f(" (%s)%s -> (%s)%s\n", class_name(r.classes[1]), class_state(r.classes[1]), class_name(r.classes[0]),
       class_state(r.classes[0]));
@@ -266,7 +270,7 @@ void simple_body(writer& w, const report_record& r) {
   switch (r.kind) {
     case report_kind::invalid_wait_context:
       w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
+      w.lock_line(r.instance, r.classes[0], r.ip, r.text);
       w.line("other info that might help us debug this:");
       w.f("context-{%d:%d}\n", r.ctx_outer, r.ctx_inner);
       w.held_list(r);
@@ -295,7 +299,7 @@ void simple_body(writer& w, const report_record& r) {
       return;
     case report_kind::nested_lock_not_taken:
       w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
+      w.lock_line(r.instance, r.classes[0], r.ip, r.text);
       w.line();
       w.line("but this task is not holding:");
       w.line(r.message ? r.message : "?");
@@ -333,7 +337,7 @@ std::string format_report(const report& rep, const report_record& r, bool symbol
     w.banner(rep.header, width);
   }
   switch (r.kind) {
-    case report_kind::recursive_locking: recursive(w, r); break;
+    case report_kind::recursive_locking: recursive(w, rep, r); break;
     case report_kind::circular_dependency: circular(w, r); break;
     case report_kind::inconsistent_lock_state: inconsistent(w, r); break;
     case report_kind::irq_lock_inversion: irq_inversion(w, r); break;
