@@ -31,6 +31,9 @@
 //   2. Or let std::scoped_lock(from.mu, to.mu) take both: std::lock backs
 //      off with try_lock instead of waiting while holding, so no order is
 //      established (lockdep sees the second lock as a trylock).
+//   3. Or take them lowest address first and tell lockdep that order:
+//      lockdep::set_lock_cmp_fn(x.mu, lockdep::by_address) (see
+//      examples/ordered_transfer.cpp).
 //
 // Exit status: 0 when exactly one report was printed (the second transfer
 // repeats the same problem, which lockdep prints only once).

@@ -135,7 +135,9 @@ constexpr unsigned make_flags(read_mode r, bool trylock = false, int subclass = 
 // legitimate nesting of one class; -1 uses the map's default (set_subclass).
 // A subclass out of range is reported and clamped. `nest_lock`, if given,
 // must be held: many locks of this class may then be taken under it in any
-// order (the kernel's *_nest_lock).
+// order (the kernel's *_nest_lock). As in the kernel, it excuses only holds
+// of the class taken after it, and an acquisition it excuses adds no
+// dependencies (the nest lock orders it).
 LOCKDEP_ALWAYS_INLINE void lock_acquire(lock_map& m, read_mode read = read_mode::exclusive,
                                         bool trylock = false, int subclass = -1,
                                         lock_map* nest_lock = nullptr) {

@@ -14,6 +14,7 @@
 //   lock_class_key.hpp  what a lock class is; keys, LOCKDEP_CLASS
 //   lock_map.hpp        the annotation API for locks you cannot wrap
 //   tracked.hpp         tracked<M>: instrument any Lockable, lock_traits
+//   ordered.hpp         ordered locking within one class (set_lock_cmp_fn)
 //   mutex.hpp           mutex, timed_mutex, recursive_mutex, shared_mutex,
 //                       spinlock, rwlock; spin_lock_irq & co.
 //   irq.hpp             simulated hardirq/softirq contexts, signal handlers
@@ -36,6 +37,7 @@
 #include "lockdep/lock_class_key.hpp"
 #include "lockdep/lock_map.hpp"
 #include "lockdep/mutex.hpp"
+#include "lockdep/ordered.hpp"
 #include "lockdep/report.hpp"
 #include "lockdep/tracked.hpp"
 #include "lockdep/guard.hpp"

@@ -63,7 +63,9 @@ enum class option_kind : std::uint8_t {
   X(preload_skip_frames, integer, 0, 0, 32, "lockdep-run: caller frames skipped first (lock helpers)")    \
   X(preload_join, boolean, 1, 0, 1, "lockdep-run: validate pthread_join as a wait on the thread")        \
   X(preload_join_grace_ms, integer, 500, 0, 60000,                                                        \
-    "lockdep-run: a join of a thread that finishes within this many ms is not validated")
+    "lockdep-run: a join of a thread that finishes within this many ms is not validated")              \
+  X(preload_ordered, text, 0, 0, 0,                                                                        \
+    "lockdep-run: '|'-separated globs (init site or symbol) of classes whose locks are ordered by address")
 
 enum class option_id : unsigned {
 #define LOCKDEP_OPTION_ID(name, kind, def, lo, hi, doc) name,

@@ -85,6 +85,7 @@ struct held_lock_info {
   read_mode read = read_mode::exclusive;
   bool trylock = false;
   std::uintptr_t acquire_ip = 0;  // `at:`
+  std::string description;  // its class's print function's text (set_lock_cmp_fn), or empty
 };
 
 // One step of a dependency chain: the class and the stack at which the
@@ -138,7 +139,10 @@ struct report {
   int context_outer = 0, context_inner = 0;  // invalid wait context: the context exceeded
   std::vector<held_lock_info> held_locks;
   std::size_t held_total = 0;  // held_locks lists the first 64 of these
-  std::string detail;  // kind-specific extra line (e.g. "inconsistent {A} -> {B} usage.")
+  // Kind-specific extra line, e.g. "inconsistent {A} -> {B} usage.", or for
+  // recursive locking of an ordered class "and the lock comparison function
+  // returns 1:".
+  std::string detail;
   std::string limit_option;  // limit_reached: the option that raises it
   unsigned long dropped_before = 0;  // reports lost to a full queue just before this one
   stack_trace backtrace;

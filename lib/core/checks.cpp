@@ -62,10 +62,13 @@ void set_acquire(report_record& r, const held_lock& next, const held_lock* prev)
   r.instance = next.instance.load(std::memory_order_relaxed);
   r.ip = next.acquire_ip;
   r.read = next.read;
+  describe_lock(next.cls.load(std::memory_order_relaxed), next.instance.load(std::memory_order_relaxed), r.text);
   if (prev) {
     r.other_instance = prev->instance.load(std::memory_order_relaxed);
     r.other_ip = prev->acquire_ip;
     r.other_read = prev->read;
+    describe_lock(prev->cls.load(std::memory_order_relaxed), prev->instance.load(std::memory_order_relaxed),
+                  r.other_text);
   }
 }
 
@@ -91,26 +94,46 @@ void check_wait_context(thread_state& ts, const held_lock& next, unsigned base) 
   finish_report(*r, ts);
 }
 
-// Returns true if reported (then no dependencies are added, as in the kernel).
-bool check_deadlock(thread_state& ts, const held_lock& next, unsigned base) {
+// What check_deadlock found: the kernel's 1 (no recursion), 0 (reported)
+// and 2 (a same-class hold the nest lock serialises).
+enum class recursion_verdict { none, reported, nested };
+
+// A held lock of next's class is recursion unless next is a recursive read
+// on a read, the class's comparison puts the held lock first
+// (cmp(held, next) < 0: then `ordered` is set), or next's nest lock was taken
+// *before* that hold: like the kernel, the scan runs bottom-up and notes the
+// nest lock on its way, so a nest lock taken after the earlier hold excuses
+// nothing.
+recursion_verdict check_deadlock(thread_state& ts, const held_lock& next, unsigned base, bool& ordered) {
   const lock_class* nc = next.cls.load(std::memory_order_relaxed);
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
-  for (unsigned i = base; i < depth; ++i) {
+  bool nest_below = false;
+  for (unsigned i = 0; i < depth; ++i) {
     const held_lock& prev = ts.held[i];
-    if (prev.cls.load(std::memory_order_relaxed) != nc) continue;
+    if (next.nest_lock && prev.instance.load(std::memory_order_relaxed) == next.nest_lock) nest_below = true;
+    if (i < base || prev.cls.load(std::memory_order_relaxed) != nc) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read on a read
-    if (next.nest_lock) continue;              // serialised by the nest lock
+    const int order = nc->cmp_fn ? compare_locks(*nc, prev.instance.load(std::memory_order_relaxed),
+                                                 next.instance.load(std::memory_order_relaxed))
+                                 : 0;
+    if (nc->cmp_fn && order < 0) {
+      ordered = true;
+      continue;
+    }
+    if (nest_below) return recursion_verdict::nested;
     report_record* r = begin_report(report_kind::recursive_locking, problem_signature(report_kind::recursive_locking, nc->id, next.read, prev.read));
     if (r) {
       snapshot_class(*nc, r->classes[0]);
       snapshot_class(*nc, r->classes[1]);
       r->nr_classes = 2;
       set_acquire(*r, next, &prev);
+      r->cmp_valid = nc->cmp_fn != nullptr;
+      r->cmp_result = order;
       finish_report(*r, ts);
     }
-    return true;
+    return recursion_verdict::reported;
   }
-  return false;
+  return recursion_verdict::none;
 }
 
 void report_circular(thread_state& ts, const held_lock& prev, const held_lock& next, std::uint32_t end,
@@ -267,7 +290,10 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
   const unsigned base = context_base(ts);
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
   check_wait_context(ts, next, base);
-  if (!check_deadlock(ts, next, base)) {
+  // A reported recursion adds no dependencies, nor does an acquisition its
+  // nest lock excuses (the kernel's ret == 2): the nest lock orders it.
+  bool ordered = false;
+  if (check_deadlock(ts, next, base, ordered) == recursion_verdict::none) {
     const lock_class* nc = next.cls.load(std::memory_order_relaxed);
     for (unsigned i = depth; i-- > base;) {
       const held_lock& prev = ts.held[i];
@@ -281,6 +307,10 @@ void validate_chain(thread_state& ts, held_lock& next, std::uint64_t chain_key, 
       if (!prev.trylock && prev.read != 2) break;
     }
   }
+  // Not cached: whether the instances are in order is decided anew each
+  // time (the kernel caches the class sequence and lets a later
+  // out-of-order acquisition of it pass).
+  if (ordered) return;
   if (!add_chain(chain_key, ts, base, next, ts.ctx_type)) {
     if (cs.nr_chain_recs < cs.limits.max_chains && cs.chains.size() < cs.chains.capacity())
       limit_reached(&ts, "BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!", option_id::max_chain_hlocks);

@@ -145,6 +145,13 @@ void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32
 // Index of the first held lock of the current irq context.
 unsigned context_base(const thread_state& ts) noexcept;
 
+// ---- ordered classes (ordered.cpp) -----------------------------------------------------
+// The class's comparison of the lock objects of two of its maps (cmp_fn set).
+int compare_locks(const lock_class& c, const lock_map* held, const lock_map* next) noexcept;
+// The class's print function's text for lock `m` (empty without one, or
+// when `m` is being destroyed); graph lock held.
+void describe_lock(const lock_class* c, const lock_map* m, char (&out)[k_lock_text]) noexcept;
+
 // ---- held stack edits (validator.cpp) ---------------------------------------------
 void copy_held(held_lock& to, const held_lock& from) noexcept;
 // Drop the entry for `m` (e.g. after it was freed while held), replaying the rest.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "core/usage.hpp"
@@ -35,6 +36,12 @@ struct lock_class {
   std::uint32_t parent_state[2] = {};
   std::uint32_t parent_edge[2] = {};
   std::uint32_t next_free = 0;  // recycling list of dead classes
+  // Ordered locking within the class (set_lock_cmp_fn; graph lock): a lock
+  // of the class may be taken under another when cmp_fn(held, new) < 0.
+  // The functions receive the lock objects: lock_map address - object_offset.
+  int (*cmp_fn)(const void*, const void*) = nullptr;
+  void (*print_fn)(const void*, char*, std::size_t) = nullptr;
+  std::ptrdiff_t object_offset = 0;
   // Lock statistics (only with lock_stat on; written under stat_lock).
   std::uint64_t acquisitions = 0;
 };

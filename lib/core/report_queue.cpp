@@ -113,6 +113,7 @@ void snapshot_held(const held_lock& h, held_snapshot& out) noexcept {
   out.ip = h.acquire_ip;
   out.read = h.read;
   out.trylock = h.trylock;
+  describe_lock(c, h.instance.load(std::memory_order_relaxed), out.text);
 }
 
 void finish_report(report_record& r, thread_state& ts) noexcept {

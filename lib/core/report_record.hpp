@@ -14,6 +14,7 @@ LOCKDEP_INTERNAL_BEGIN
 
 constexpr unsigned k_record_max_held = 64;
 constexpr unsigned k_record_max_chain = 64;
+constexpr unsigned k_lock_text = 48;  // a class's print function's text per lock
 
 // A class as it was when the problem was found.
 struct class_snapshot {
@@ -36,6 +37,7 @@ struct held_snapshot {
   std::uintptr_t ip = 0;
   std::uint8_t read = 0;
   bool trylock = false;
+  char text[k_lock_text] = {};  // print function's text, or empty
 };
 
 struct chain_step {
@@ -56,6 +58,11 @@ struct report_record {
   const void* other_instance = nullptr;  // the held lock it conflicts with
   std::uintptr_t other_ip = 0;
   std::uint8_t other_read = 0;
+  char text[k_lock_text] = {};        // print function's text of `instance`
+  char other_text[k_lock_text] = {};  // and of `other_instance`
+  // Recursive locking of an ordered class: what its comparison returned.
+  bool cmp_valid = false;
+  int cmp_result = 0;
   // Circular: the cycle; irq reports: the path(s).
   chain_step chain[k_record_max_chain];
   unsigned nr_chain = 0;

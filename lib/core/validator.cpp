@@ -112,6 +112,21 @@ void store_context_key(thread_state& ts, std::uint32_t ctx, std::uint32_t curren
     if (ts.frames[f].ctx_id == ctx) ts.frames[f].saved_chain_key = key;
 }
 
+// A re-pushed entry taken under a nest lock joins a same-class entry that is
+// now on top, as the kernel's __lock_acquire merges it when it replays the
+// stack: the top then counts both entries' acquisitions and, like any merged
+// entry, matches every lock of its class on release.
+bool merge_into_top(thread_state& ts, const held_lock& h) {
+  const unsigned depth = ts.depth.load(std::memory_order_relaxed);
+  if (!h.nest_lock || depth == 0) return false;
+  held_lock& top = ts.held[depth - 1];
+  if (top.ctx_id != h.ctx_id || top.cls.load(std::memory_order_relaxed) != h.cls.load(std::memory_order_relaxed))
+    return false;
+  top.references += h.references + 1;
+  top.nest_merged = true;
+  return true;
+}
+
 // Truncate the stack to held[0..i) and push the saved entries `from`.. back
 // on it, each re-validated in its new position (cold section held).
 //
@@ -134,7 +149,8 @@ void rebuild_from(thread_state& ts, unsigned i, unsigned from) {
   ts.depth.store(i, std::memory_order_relaxed);
   std::uint32_t trace = 0;
   for (unsigned j = 0; j < n; ++j) {
-    held_lock& slot = ts.held[i + j];
+    if (merge_into_top(ts, saved[j])) continue;
+    held_lock& slot = ts.held[ts.depth.load(std::memory_order_relaxed)];
     copy_held(slot, saved[j]);
     if (slot.ctx_id != ctx) {
       store_context_key(ts, ctx, current_ctx, ts.chain_key, current_key);

@@ -68,4 +68,14 @@ long option_number(option_id id, const char* text) noexcept {
   return value;
 }
 
+std::string_view option_text(option_id id, const char* text) noexcept {
+  if (!text) text = std::getenv("LOCKDEP_OPTIONS");
+  std::string_view value;
+  if (!text) return value;
+  for_each_option(text, [&](const option_item& it) {
+    if (it.error == option_error::none && it.id == id) value = it.value;
+  });
+  return value;
+}
+
 LOCKDEP_INTERNAL_END

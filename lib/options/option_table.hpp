@@ -49,6 +49,9 @@ option_item parse_option_item(std::string_view item) noexcept;
 // the last valid setting, else the default. Bad values are not reported
 // here; the report layer warns about them once, at start-up.
 long option_number(option_id id, const char* text = nullptr) noexcept;
+// The value of text option `id` in `text` (LOCKDEP_OPTIONS when null): the
+// last setting, else empty. A view into `text`.
+std::string_view option_text(option_id id, const char* text = nullptr) noexcept;
 
 template <class Visit>
 void for_each_option(std::string_view text, Visit&& visit) {

@@ -203,7 +203,8 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
   }
   bool in_core = true;
   lockdep::lock_map* nest = nullptr;
-  if (mine < 0) {
+  // A class ordered by address (preload_ordered) is the core's to check.
+  if (mine < 0 && !ordered_by_address(in)) {
     int same = -1, top_core = -1;
     for (int i = static_cast<int>(tl.n) - 1; i >= 0; --i) {
       held_entry& h = tl.e[i];

@@ -71,6 +71,7 @@ using lockdep::internal::option_default;
 using lockdep::internal::option_id;
 using lockdep::internal::option_max;
 using lockdep::internal::option_number;
+using lockdep::internal::option_text;
 
 // The preload_* options (lockdep/options.hpp has their defaults and bounds).
 struct preload_options {
@@ -79,6 +80,7 @@ struct preload_options {
   bool join = option_default(option_id::preload_join) != 0;  // pthread_join wait maps
   unsigned join_grace_ms = unsigned(option_default(option_id::preload_join_grace_ms));
   bool enabled = option_default(option_id::preload_enable) != 0;  // 0 forwards everything untouched
+  char ordered[256] = {};  // preload_ordered: '|'-separated globs naming classes ordered by address
 };
 const preload_options& options() noexcept;
 
@@ -139,6 +141,11 @@ void forget(const void* address) noexcept;
 // Take every internal lock (fork prepare) / release them (parent and child).
 void lock_tables_for_fork() noexcept;
 void unlock_tables_after_fork() noexcept;
+
+// ---- address-ordered classes (ordered.cpp) ----------------------------------------------
+// Is the class of `in` named by preload_ordered? Then its locks are ordered
+// by address in the core (lock_set_cmp_fn), instead of by the instance graph.
+bool ordered_by_address(instance& in) noexcept;
 
 // ---- held list and validation (held.cpp) -------------------------------------------------
 enum : int { type_normal = 0, type_recursive = 1, type_errorcheck = 2 };

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -74,6 +75,8 @@ preload_options read_options() {
   o.join = number(env, option_id::preload_join) != 0;
   o.join_grace_ms = number(env, option_id::preload_join_grace_ms);
   o.enabled = number(env, option_id::preload_enable) != 0;
+  const std::string_view ordered = option_text(option_id::preload_ordered, env);
+  std::snprintf(o.ordered, sizeof o.ordered, "%.*s", static_cast<int>(ordered.size()), ordered.data());
   return o;
 }
 

@@ -119,11 +119,15 @@ report build_report(const report_record& r) {
   rep.tid = r.tid;
   rep.irq = {static_cast<int>(r.hardirq_depth), static_cast<int>(r.softirq_depth), r.hardirqs_on, r.softirqs_on};
   for (unsigned i = 0; i < r.nr_classes; ++i) rep.classes.push_back(make_class_info(r.classes[i]));
-  if (r.instance || r.ip)
+  if (r.instance || r.ip) {
     rep.acquiring = make_held(r.nr_classes > 0 ? &r.classes[0] : nullptr, r.instance, r.ip, r.read, false);
-  if (r.other_instance || r.other_ip)
+    rep.acquiring->description = r.text;
+  }
+  if (r.other_instance || r.other_ip) {
     rep.conflicting = make_held(r.nr_classes > 1 ? &r.classes[1] : nullptr, r.other_instance, r.other_ip,
                                 r.other_read, false);
+    rep.conflicting->description = r.other_text;
+  }
   rep.chain = make_chain(r.chain, r.nr_chain);
   rep.forward_chain = make_chain(r.chain2, r.nr_chain2);
   rep.chain_truncated = r.truncated;
@@ -131,6 +135,7 @@ report build_report(const report_record& r) {
   for (unsigned i = 0; i < r.nr_held; ++i) {
     const held_snapshot& h = r.held[i];
     rep.held_locks.push_back(make_held(&h.cls, h.instance, h.ip, h.read, h.trylock));
+    rep.held_locks.back().description = h.text;
   }
   switch (r.kind) {
     case report_kind::inconsistent_lock_state:
@@ -158,6 +163,8 @@ report build_report(const report_record& r) {
   rep.context_inner = r.ctx_inner;
   if (r.kind == report_kind::inconsistent_lock_state)
     rep.detail = absl::StrFormat("inconsistent {%s} -> {%s} usage.", rep.old_usage, rep.new_usage);
+  else if (r.cmp_valid)
+    rep.detail = absl::StrFormat("and the lock comparison function returns %d:", r.cmp_result);
   else if (r.message)
     rep.detail = r.message;
   if (r.kind == report_kind::limit_reached && r.message2) rep.limit_option = r.message2;

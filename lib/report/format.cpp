@@ -59,10 +59,12 @@ class writer {
     }
     for (std::uintptr_t pc : t.frames) f("%s%s\n", std::string(spaces, ' '), frame(pc));
   }
-  // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`
+  // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`, then
+  // the class's print function's text for this lock, if any.
   void lock_line(const held_lock_info& h) {
     f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name, class_state(h.cls),
       h.acquire_ip ? frame(h.acquire_ip) : std::string("?"));
+    if (!h.description.empty()) f("    %s\n", h.description);
   }
   void held_list(const report& r) {
     if (r.held_total == 0) {
@@ -153,18 +155,20 @@ void irq_scenario(writer& w, const class_info& safe, const class_info& middle, c
   w.deadlock_line();
 }
 
-// The lock being acquired and the held one it conflicts with.
-void acquiring_while_holding(writer& w, const report& r) {
+// The lock being acquired and the held one it conflicts with, then
+// `after_held` (the kernel's lock comparison line) if not empty.
+void acquiring_while_holding(writer& w, const report& r, const std::string& after_held = {}) {
   w.f("%s is trying to acquire lock:\n", who(r));
   w.lock_line(acquiring(r));
   w.line();
   w.line("but task is already holding lock:");
   w.lock_line(conflicting(r));
+  if (!after_held.empty()) w.line(after_held);
   w.line();
 }
 
 void recursive(writer& w, const report& r) {
-  acquiring_while_holding(w, r);
+  acquiring_while_holding(w, r, r.detail);
   w.line("other info that might help us debug this:");
   w.scenario_header(" Possible unsafe locking scenario:", false);
   w.f("  %s%s);\n", lock_verb(conflicting(r).read), conflicting(r).cls.name);

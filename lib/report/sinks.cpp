@@ -171,7 +171,8 @@ void apply_option(options& o, const option_item& it) {
     case option_id::preload_site_frames:
     case option_id::preload_skip_frames:
     case option_id::preload_join:
-    case option_id::preload_join_grace_ms: break;
+    case option_id::preload_join_grace_ms:
+    case option_id::preload_ordered: break;
   }
 }
 

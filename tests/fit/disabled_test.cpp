@@ -68,6 +68,8 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
   lockdep::mutex keyed{key};
   keyed.lock_nested(1);
   keyed.unlock();
+  lockdep::set_lock_cmp_fn(keyed, lockdep::by_address);
+  lockdep::set_lock_cmp_fn(rcu, lockdep::by_address, [](const void*, char*, std::size_t) {});
   lockdep::spinlock s{"s"};
   lockdep::spin_lock_irq(s);
   EXPECT_TRUE(lockdep::hardirqs_enabled());

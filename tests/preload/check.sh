@@ -5,6 +5,7 @@
 #   EXPECT = "<header>"   a report with this banner is printed (the program
 #                         may then deadlock for real: it is killed after a
 #                         timeout, and the report must have come first).
+# CHECK_ALSO (environment), if set: a line the output must contain as well.
 launcher=$1 lib=$2 expect=$3
 shift 3
 out=$(mktemp)
@@ -22,6 +23,11 @@ fi
 if ! grep -F -- "$expect" "$out" >/dev/null; then
   cat "$out"
   echo "check.sh: expected a report '$expect' (exit $rc)" >&2
+  exit 1
+fi
+if [ -n "${CHECK_ALSO:-}" ] && ! grep -F -- "$CHECK_ALSO" "$out" >/dev/null; then
+  cat "$out"
+  echo "check.sh: expected also '$CHECK_ALSO'" >&2
   exit 1
 fi
 # Exactly the expected problem: no report of another kind.
