@@ -176,6 +176,16 @@ int find_held_any_context(const thread_state& ts, const lock_map& m, int read) n
 void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
                            std::uint64_t signature, const char* message) noexcept;
 
+// ---- names chosen at delivery (reporting.cpp) ----------------------------------------
+// A front end whose class names are costly to compute (the preload
+// interposer symbolizes call sites, which allocates, and its hooks may run
+// inside the program's allocator) names them only when a report is
+// delivered: `namer` is called then, outside every core lock, for each class
+// in the record, and returns the name to print, or nullptr to keep the one
+// captured.
+using key_namer = const char* (*)(const lock_class_key* key);
+void set_key_namer(key_namer namer) noexcept;
+
 // ---- irq (irq_state.cpp) -----------------------------------------------------------------
 // Mark ENABLED bits on held locks after an irqs-on transition.
 void mark_held_locks(thread_state& ts, unsigned state) noexcept;

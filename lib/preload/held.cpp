@@ -42,7 +42,6 @@ struct thread_locks {
   held_entry e[k_max_held];
   unsigned n;
   unsigned untracked;   // acquisitions beyond k_max_held
-  unsigned real_locks;  // held entries that are program locks (not wait maps)
   bool in_hook;
 };
 
@@ -160,7 +159,6 @@ int find_entry(const instance& in) {
 }
 
 void remove_entry(int i) {
-  if (tl.e[i].in->kind != lock_kind::thread) --tl.real_locks;
   for (unsigned j = static_cast<unsigned>(i) + 1; j < tl.n; ++j) tl.e[j - 1] = tl.e[j];
   --tl.n;
 }
@@ -175,15 +173,10 @@ hook_scope::hook_scope() noexcept : active_(false) {
   if (tl.in_hook || !resolve_real() || !options().enabled) return;
   tl.in_hook = true;
   active_ = true;
-  if (tl.real_locks == 0) name_pending_keys();
 }
 
 hook_scope::~hook_scope() {
   if (active_) tl.in_hook = false;
-}
-
-void name_keys_if_safe() noexcept {
-  if (tl.real_locks == 0) name_pending_keys();
 }
 
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
@@ -221,7 +214,6 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
   }
   if (in_core) core::acquire_at(in.map(), read_flags(read, trylock), nest, ip);
   tl.e[tl.n++] = held_entry{&in, in.id, in.key, ip, 0, static_cast<std::uint8_t>(read), in_core};
-  if (in.kind != lock_kind::thread) ++tl.real_locks;
   return true;
 }
 

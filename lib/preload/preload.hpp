@@ -107,9 +107,11 @@ lockdep::lock_class_key* key_for_site(const call_site& s, lock_kind kind, site_o
 lockdep::lock_class_key* key_for_static(std::uintptr_t address, lock_kind kind) noexcept;
 // Is `address` inside a loaded object's data (a lock in a static segment)?
 bool in_static_segment(const void* address) noexcept;
-// Give pending keys their symbolized names; call where the thread holds no
-// program lock (symbolizing allocates and may lock).
-void name_pending_keys() noexcept;
+// The symbolized name of one of our keys (named on first request), or
+// nullptr for a key that is not ours. Allocates: only for a report being
+// delivered, never from a hook.
+const char* symbolized_name(const lockdep::lock_class_key* key) noexcept;
+void reset_naming_after_fork_in_child() noexcept;
 
 // ---- instances (instances.cpp) --------------------------------------------------------
 struct instance {
@@ -148,7 +150,5 @@ struct wait_token {
 wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
 void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
 void forget_order_edges(std::uint64_t id) noexcept;
-// Name new keys now if this thread holds no program lock (else later).
-void name_keys_if_safe() noexcept;
 
 }  // namespace lockdep_preload
