@@ -169,12 +169,21 @@ void replay_from(thread_state& ts, unsigned i, lock_class* new_cls) noexcept;
 int find_held_any_context(const thread_state& ts, const lock_map& m, int read) noexcept;
 
 // ---- external reports (external_report.cpp) -----------------------------------------
-// A circular dependency between two instances of one class, found by a front
-// end that orders instances itself (the preload interposer). Takes a cold
-// section; `signature` deduplicates (e.g. the two instances' ids).
-// `ip`/`held_ip`: where each was acquired (`at:`).
+// A circular dependency between instances of one class, found by a front end
+// that orders instances itself (the preload interposer). Takes a cold
+// section; one report per class. `ip`/`held_ip`: where each was acquired
+// (`at:`). `path_traces`: the traces of the older path acquiring -> ... ->
+// held, the edge into `held` first (`truncated`: the path was longer).
 void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
-                           std::uint64_t signature, const char* message) noexcept;
+                           const std::uint32_t* path_traces, unsigned path_len, bool truncated,
+                           const char* message) noexcept;
+// The current stack from `ip` outwards, stored with the graph's traces, for a
+// front end's own dependency (0 when stack traces are off; a full store is
+// reported as for the graph's).
+std::uint32_t capture_front_end_trace(std::uintptr_t ip) noexcept;
+// A front end's own table is full: one limit report (`limit`, in the
+// kernel's words, and the option to raise), then validation is off.
+void front_end_limit_reached(const char* limit, const char* option) noexcept;
 
 // ---- names chosen at delivery (reporting.cpp) ----------------------------------------
 // A front end whose class names are costly to compute (the preload

@@ -102,9 +102,16 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
 // Fork: none of the interposer's tables may be locked by another thread at
 // the fork, or the child would wait for it forever. (The core's own locks
 // have their own fork handlers, lib/core/fork.cpp.)
-void before_fork() { lock_tables_for_fork(); }
-void after_fork_in_parent() { unlock_tables_after_fork(); }
+void before_fork() {
+  lock_tables_for_fork();
+  lock_order_for_fork();
+}
+void after_fork_in_parent() {
+  unlock_order_after_fork();
+  unlock_tables_after_fork();
+}
 void after_fork_in_child() {
+  unlock_order_after_fork();
   unlock_tables_after_fork();
   reset_naming_after_fork_in_child();
 }

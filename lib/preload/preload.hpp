@@ -4,8 +4,8 @@
 //   real.cpp      the real pthread functions (dlsym/dlvsym) and the options
 //   sites.cpp     call sites -> lock_class_key objects, and their names
 //   instances.cpp lock address -> per-instance record (lock_map, class, id)
-//   held.cpp      per-thread held list, same-class instance ordering, and the
-//                 calls into the validator core
+//   held.cpp      per-thread held list and the calls into the validator core
+//   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
 //
@@ -72,6 +72,7 @@ struct preload_options {
   bool join = true;          // preload_join: pthread_join wait maps
   unsigned join_grace_ms = 500; // preload_join_grace_ms: a join of a thread finishing within it is not validated
   bool enabled = true;       // preload_enable: 0 forwards everything untouched
+  unsigned max_instance_edges = 131072;  // preload_max_instance_edges: same-class instance-order edges
 };
 const preload_options& options() noexcept;
 
@@ -149,6 +150,20 @@ struct wait_token {
 };
 wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
 void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
+
+// ---- same-class instance order (order.cpp) ------------------------------------------------
+struct order_end {
+  instance* in;
+  std::uint64_t id;
+  unsigned read;      // 0 exclusive, 1 shared, 2 recursive reader
+  std::uintptr_t ip;  // where it was acquired
+};
+// `held`, a held instance of the class of `acquiring` (a blocking
+// acquisition): record held -> acquiring and report a strong cycle through it.
+void order_check(const order_end& held, const order_end& acquiring) noexcept;
+// Destroy: drop every edge of the instance.
 void forget_order_edges(std::uint64_t id) noexcept;
+void lock_order_for_fork() noexcept;
+void unlock_order_after_fork() noexcept;
 
 }  // namespace lockdep_preload

@@ -88,6 +88,7 @@ preload_options read_options() {
   o.join = parse_unsigned(env, "preload_join", 1, 0, 1) != 0;
   o.join_grace_ms = parse_unsigned(env, "preload_join_grace_ms", o.join_grace_ms, 0, 60000);
   o.enabled = parse_unsigned(env, "preload_enable", 1, 0, 1) != 0;
+  o.max_instance_edges = parse_unsigned(env, "preload_max_instance_edges", o.max_instance_edges, 16, 1u << 24);
   return o;
 }
 
