@@ -149,10 +149,21 @@ void note_failed(instance& in) noexcept {
   remove_entry(i);
 }
 
-wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept {
+wait_token release_for_wait(instance& in, int type, std::uintptr_t ip) noexcept {
   wait_token t;
   const int i = find_entry(in);
-  if (i < 0) return t;
+  if (i < 0) {
+    // Waiting on a mutex this thread does not hold: the wait's unlock is
+    // unbalanced (reported here, at the wait). glibc then waits and returns
+    // with the mutex locked, so it is held from there on. An error-checking
+    // or recursive mutex instead makes the real call fail with EPERM, which
+    // tells the program (as for its unlock). With untracked acquisitions
+    // (past the held list) the mutex may be one of them: nothing to say.
+    if (type != type_normal || tl.untracked > 0) return t;
+    core::release_at(in.map(), ip);
+    t.in = &in;
+    return t;
+  }
   t.in = &in;
   t.count = tl.e[i].count;
   if (tl.e[i].in_core) core::release_at(in.map(), ip);

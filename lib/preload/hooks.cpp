@@ -89,7 +89,7 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
   {
     hook_scope scope;
     if (scope)
-      if (instance* in = lookup(m)) token = release_for_wait(*in, ip);
+      if (instance* in = lookup_or_create(m, lock_kind::mutex, ip)) token = release_for_wait(*in, mutex_type(m), ip);
   }
   const int rc = call();
   if (token.in) {

@@ -148,7 +148,9 @@ struct wait_token {
   instance* in = nullptr;
   std::uint16_t count = 0;
 };
-wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
+// A wait on a mutex not held is reported (bad unlock balance); the token then
+// re-acquires it after the wait, as glibc does.
+wait_token release_for_wait(instance& in, int type, std::uintptr_t ip) noexcept;
 void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
 
 // ---- same-class instance order (order.cpp) ------------------------------------------------
