@@ -19,7 +19,6 @@
 
 namespace lockdep_preload {
 
-using lockdep::internal::spin_mutex;
 namespace core = lockdep::internal;
 
 namespace {
