@@ -64,6 +64,8 @@ enum class option_kind : std::uint8_t {
   X(preload_join, boolean, 1, 0, 1, "lockdep-run: validate pthread_join as a wait on the thread")        \
   X(preload_join_grace_ms, integer, 500, 0, 60000,                                                        \
     "lockdep-run: a join of a thread that finishes within this many ms is not validated")              \
+  X(preload_max_instance_edges, integer, 131072, 16, 1 << 24,                                             \
+    "lockdep-run: same-class instance-order edges (a full table is one limit report)")                  \
   X(preload_ordered, text, 0, 0, 0,                                                                        \
     "lockdep-run: '|'-separated globs (init site or symbol) of classes whose locks are ordered by address")
 

@@ -12,7 +12,10 @@
 
 #include <cstdint>
 
+#include "core/dep_types.hpp"
+#include "core/report_record.hpp"  // k_record_max_chain: the longest path a report shows
 #include "core/spin_mutex.hpp"
+#include "lockdep/options.hpp"
 #include "lockdep/lock_map.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -26,18 +29,34 @@ void acquire_at(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) 
 bool release_at(lock_map& m, std::uintptr_t ip) noexcept;
 
 // ---- reports a front end finds itself -------------------------------------------
-// A circular dependency between two instances of one class, found by a front
-// end that orders instances itself (the preload interposer). Takes the
-// core's cold section; `signature` identifies the problem (e.g. the two
-// instances' ids): one report per signature. `ip`/`held_ip`: where each
-// was acquired (`at:`).
+// A circular dependency between instances of one class, found by a front
+// end that orders instances itself (the preload interposer). Takes a cold
+// section; one report per class. `ip`/`held_ip`: where each was acquired
+// (`at:`). `path_traces`: the traces of the older path acquiring -> ... ->
+// held, the edge into `held` first (`truncated`: the path was longer).
 void report_instance_cycle(lock_map& acquiring, std::uintptr_t ip, lock_map& held, std::uintptr_t held_ip,
-                           std::uint64_t signature, const char* message) noexcept;
+                           const std::uint32_t* path_traces, unsigned path_len, bool truncated,
+                           const char* message) noexcept;
+// The current stack from `ip` outwards, stored with the graph's traces, for a
+// front end's own dependency (0 when stack traces are off; a full store is
+// reported as for the graph's).
+std::uint32_t capture_front_end_trace(std::uintptr_t ip) noexcept;
+// A front end's own table is full: one limit report (`limit`, in the
+// kernel's words, and the option to raise), then validation is off.
+void front_end_limit_reached(const char* limit, option_id option) noexcept;
 
 // ---- naming ------------------------------------------------------------------------
 // Give a key a name found later (the preload names classes lazily). `name`
 // must live as long as the key.
 void set_key_name(lock_class_key& key, const char* name) noexcept;
+// A front end whose class names are costly to compute (the preload
+// interposer symbolizes call sites, which allocates, and its hooks may run
+// inside the program's allocator) names them only when a report is
+// delivered: `namer` is called then, outside every core lock, for each class
+// in the record, and returns the name to print, or nullptr to keep the one
+// captured.
+using key_namer = const char* (*)(const lock_class_key* key);
+void set_key_namer(key_namer namer) noexcept;
 // A string that lives as long as the process although not a literal (a
 // label lockdep interned, such as a wait map's): as a lock's name it is part
 // of the site key, not a run-time label (see the key interner).

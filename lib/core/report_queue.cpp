@@ -32,6 +32,7 @@ std::uint64_t g_next_seq = 1;
 std::uint64_t g_signatures[k_sig_slots];
 std::uint32_t g_nr_signatures = 0;
 std::atomic<deliver_hook> g_deliver{nullptr};
+std::atomic<key_namer> g_namer{nullptr};
 std::atomic<unsigned> g_pending{0};
 std::uint64_t g_dropped_announced = 0;  // core().dropped already told; graph lock
 spin_mutex g_deliver_lock;
@@ -72,7 +73,20 @@ void snapshot_key(const lock_class_key* key, class_snapshot& out) {
   out.site_line = key_access::site_line(*key);
 }
 
+// Late names (set_key_namer) for every class the record shows.
+void name_classes(report_record& r, key_namer namer) {
+  auto name = [namer](class_snapshot& c) {
+    if (const char* n = c.key ? namer(c.key) : nullptr) c.name = n;
+  };
+  for (unsigned i = 0; i < r.nr_classes; ++i) name(r.classes[i]);
+  for (unsigned i = 0; i < r.nr_chain; ++i) name(r.chain[i].cls);
+  for (unsigned i = 0; i < r.nr_chain2; ++i) name(r.chain2[i].cls);
+  for (unsigned i = 0; i < r.nr_held; ++i) name(r.held[i].cls);
+}
+
 }  // namespace
+
+void set_key_namer(key_namer namer) noexcept { g_namer.store(namer, std::memory_order_release); }
 
 // fork() child (fork.cpp): a thread that was delivering does not exist here.
 void release_delivery_after_fork() noexcept { g_deliver_lock.unlock(); }
@@ -155,6 +169,7 @@ void deliver_pending() noexcept {
       if (dropped) next->rec.dropped_before = dropped;
       thread_state* ts = current_thread_state_if_any();
       if (ts) ++ts->recursion;
+      if (key_namer n = g_namer.load(std::memory_order_acquire)) name_classes(next->rec, n);
       if (deliver_hook h = g_deliver.load(std::memory_order_acquire)) h(next->rec);
       if (ts) --ts->recursion;
       {

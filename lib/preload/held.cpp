@@ -8,20 +8,17 @@
 //     then records its dependencies without a recursion report), or not at
 //     all when the core's innermost held lock already has its class;
 //   * the order in which instances of one class were nested is recorded in
-//     an instance graph (edges between instance ids, dropped on destroy),
-//     and only a cycle there is reported: buckets always taken in ascending
-//     order stay silent, two threads nesting the same two buckets in
-//     opposite orders do not.
+//     an instance graph (order.cpp: edges between instance ids with their
+//     read modes, dropped on destroy), and only a strong cycle there is
+//     reported: buckets always taken in ascending order stay silent, two
+//     threads nesting the same two buckets in opposite orders do not.
 // A re-lock of the same instance goes to the core as is and is reported
 // there as recursive locking (unless the mutex is recursive / error-checking).
-#include <sys/mman.h>
-
 #include "core/frontend.hpp"
 #include "preload/preload.hpp"
 
 namespace lockdep_preload {
 
-using lockdep::internal::spin_mutex;
 namespace core = lockdep::internal;
 
 namespace {
@@ -42,114 +39,10 @@ struct thread_locks {
   held_entry e[k_max_held];
   unsigned n;
   unsigned untracked;   // acquisitions beyond k_max_held
-  unsigned real_locks;  // held entries that are program locks (not wait maps)
   bool in_hook;
 };
 
 thread_local thread_locks tl __attribute__((tls_model("initial-exec")));
-
-// ---- the instance-order graph ---------------------------------------------------------
-// Node: an instance id with up to k_out successors (instances of its class
-// taken while it was held). Bounded: when the table fills up it is cleared,
-// which can only lose a detection, never invent one.
-constexpr unsigned k_order_slots = 1u << 16;
-constexpr unsigned k_out = 8;
-constexpr std::uint64_t k_tomb = ~0ull;
-
-struct order_node {
-  std::uint64_t from;
-  std::uint64_t to[k_out];
-  std::uint8_t next_slot;
-};
-
-struct order_graph {
-  spin_mutex lock;
-  order_node* nodes = nullptr;
-  unsigned used = 0;  // live + tombstones
-  bool failed = false;
-};
-order_graph g_order;
-
-std::uint32_t order_hash(std::uint64_t id) { return static_cast<std::uint32_t>((id * 0x9e3779b97f4a7c15ull) >> 40); }
-
-order_node* order_find(std::uint64_t id) {
-  if (!g_order.nodes) return nullptr;
-  for (std::uint32_t i = order_hash(id) & (k_order_slots - 1), probes = 0; probes < k_order_slots;
-       i = (i + 1) & (k_order_slots - 1), ++probes) {
-    order_node& n = g_order.nodes[i];
-    if (n.from == id) return &n;
-    if (n.from == 0) return nullptr;
-  }
-  return nullptr;
-}
-
-order_node* order_insert(std::uint64_t id) {
-  if (!g_order.nodes && !g_order.failed) {
-    void* p = mmap(nullptr, sizeof(order_node) * k_order_slots, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) g_order.failed = true;
-    else g_order.nodes = static_cast<order_node*>(p);
-  }
-  if (!g_order.nodes) return nullptr;
-  if (order_node* n = order_find(id)) return n;
-  if (g_order.used >= k_order_slots / 4 * 3) {
-    // Full: forget everything (pages are released, then refaulted as zero).
-    madvise(g_order.nodes, sizeof(order_node) * k_order_slots, MADV_DONTNEED);
-    g_order.used = 0;
-  }
-  for (std::uint32_t i = order_hash(id) & (k_order_slots - 1);; i = (i + 1) & (k_order_slots - 1)) {
-    order_node& n = g_order.nodes[i];
-    if (n.from == 0 || n.from == k_tomb) {
-      if (n.from == 0) ++g_order.used;
-      n = order_node{};
-      n.from = id;
-      return &n;
-    }
-  }
-}
-
-// Is there a path from -> ... -> to? Bounded search (lock held).
-bool order_reaches(std::uint64_t from, std::uint64_t to) {
-  std::uint64_t stack[256];
-  std::uint64_t seen[256];
-  unsigned sp = 0, nseen = 0;
-  stack[sp++] = from;
-  while (sp > 0) {
-    const std::uint64_t id = stack[--sp];
-    if (id == to) return true;
-    bool dup = false;
-    for (unsigned i = 0; i < nseen; ++i) dup |= seen[i] == id;
-    if (dup) continue;
-    if (nseen == 256) return false;
-    seen[nseen++] = id;
-    if (order_node* n = order_find(id))
-      for (std::uint64_t next : n->to)
-        if (next && sp < 256) stack[sp++] = next;
-  }
-  return false;
-}
-
-// Record held -> acquiring; report if acquiring already reaches held.
-void order_check(held_entry& held, instance& acquiring, std::uintptr_t ip) {
-  bool cycle = false;
-  g_order.lock.lock();
-  cycle = order_reaches(acquiring.id, held.id);
-  if (order_node* n = order_insert(held.id)) {
-    bool known = false;
-    for (std::uint64_t t : n->to) known |= t == acquiring.id;
-    if (!known) {
-      n->to[n->next_slot] = acquiring.id;
-      n->next_slot = static_cast<std::uint8_t>((n->next_slot + 1) % k_out);
-    }
-  }
-  g_order.lock.unlock();
-  if (cycle) {
-    const std::uint64_t lo = held.id < acquiring.id ? held.id : acquiring.id;
-    const std::uint64_t hi = held.id < acquiring.id ? acquiring.id : held.id;
-    core::report_instance_cycle(acquiring.map(), ip, held.in->map(), held.ip, (hi << 32) ^ lo,
-                                "instances of one class nested in opposite orders");
-  }
-}
 
 // ---- held list ------------------------------------------------------------------------------
 
@@ -160,7 +53,6 @@ int find_entry(const instance& in) {
 }
 
 void remove_entry(int i) {
-  if (tl.e[i].in->kind != lock_kind::thread) --tl.real_locks;
   for (unsigned j = static_cast<unsigned>(i) + 1; j < tl.n; ++j) tl.e[j - 1] = tl.e[j];
   --tl.n;
 }
@@ -175,15 +67,10 @@ hook_scope::hook_scope() noexcept : active_(false) {
   if (tl.in_hook || !resolve_real() || !options().enabled) return;
   tl.in_hook = true;
   active_ = true;
-  if (tl.real_locks == 0) name_pending_keys();
 }
 
 hook_scope::~hook_scope() {
   if (active_) tl.in_hook = false;
-}
-
-void name_keys_if_safe() noexcept {
-  if (tl.real_locks == 0) name_pending_keys();
 }
 
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
@@ -211,9 +98,11 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
       if (h.in_core && top_core < 0) top_core = i;
       if (h.key != in.key) continue;
       if (h.in_core && same < 0) same = i;
-      // Instance order: only blocking acquisitions wait, and recursive
-      // readers never wait for each other.
-      if (!trylock && !(read == 2 && h.read == 2)) order_check(h, in, ip);
+      // Instance order: only blocking acquisitions wait (order.cpp applies
+      // the read modes). A held instance destroyed meanwhile (reported by
+      // the core) orders nothing.
+      if (!trylock && h.in->id == h.id)
+        order_check(order_end{h.in, h.id, h.read, h.ip}, order_end{&in, in.id, read, ip});
     }
     if (same >= 0) {
       if (top_core >= 0 && tl.e[top_core].key == in.key) in_core = false;
@@ -222,7 +111,6 @@ bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uint
   }
   if (in_core) core::acquire_at(in.map(), read_flags(read, trylock), nest, ip);
   tl.e[tl.n++] = held_entry{&in, in.id, in.key, ip, 0, static_cast<std::uint8_t>(read), in_core};
-  if (in.kind != lock_kind::thread) ++tl.real_locks;
   return true;
 }
 
@@ -261,10 +149,21 @@ void note_failed(instance& in) noexcept {
   remove_entry(i);
 }
 
-wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept {
+wait_token release_for_wait(instance& in, int type, std::uintptr_t ip) noexcept {
   wait_token t;
   const int i = find_entry(in);
-  if (i < 0) return t;
+  if (i < 0) {
+    // Waiting on a mutex this thread does not hold: the wait's unlock is
+    // unbalanced (reported here, at the wait). glibc then waits and returns
+    // with the mutex locked, so it is held from there on. An error-checking
+    // or recursive mutex instead makes the real call fail with EPERM, which
+    // tells the program (as for its unlock). With untracked acquisitions
+    // (past the held list) the mutex may be one of them: nothing to say.
+    if (type != type_normal || tl.untracked > 0) return t;
+    core::release_at(in.map(), ip);
+    t.in = &in;
+    return t;
+  }
   t.in = &in;
   t.count = tl.e[i].count;
   if (tl.e[i].in_core) core::release_at(in.map(), ip);
@@ -278,12 +177,6 @@ void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept {
     const int i = find_entry(*t.in);
     if (i >= 0) tl.e[i].count = t.count;
   }
-}
-
-void forget_order_edges(std::uint64_t id) noexcept {
-  g_order.lock.lock();
-  if (order_node* n = order_find(id)) n->from = k_tomb;
-  g_order.lock.unlock();
 }
 
 }  // namespace lockdep_preload

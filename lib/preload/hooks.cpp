@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "core/frontend.hpp"
 #include "preload/preload.hpp"
 
 using namespace lockdep_preload;
@@ -78,7 +79,6 @@ void initialised(const void* lock, lock_kind kind, std::uintptr_t ip) {
   call_site site;
   capture_site(site, ip);
   if (!reinitialise(lock, kind, key_for_site(site, kind, site_origin::init))) forget(lock);
-  name_keys_if_safe();
 }
 
 void destroyed(const void* lock) { forget(lock); }
@@ -89,7 +89,7 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
   {
     hook_scope scope;
     if (scope)
-      if (instance* in = lookup(m)) token = release_for_wait(*in, ip);
+      if (instance* in = lookup_or_create(m, lock_kind::mutex, ip)) token = release_for_wait(*in, mutex_type(m), ip);
   }
   const int rc = call();
   if (token.in) {
@@ -102,13 +102,25 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
 // Fork: none of the interposer's tables may be locked by another thread at
 // the fork, or the child would wait for it forever. (The core's own locks
 // have their own fork handlers, lib/core/fork.cpp.)
-void before_fork() { lock_tables_for_fork(); }
-void after_fork() { unlock_tables_after_fork(); }
+void before_fork() {
+  lock_tables_for_fork();
+  lock_order_for_fork();
+}
+void after_fork_in_parent() {
+  unlock_order_after_fork();
+  unlock_tables_after_fork();
+}
+void after_fork_in_child() {
+  unlock_order_after_fork();
+  unlock_tables_after_fork();
+  reset_naming_after_fork_in_child();
+}
 
 __attribute__((constructor)) void preload_start() {
   resolve_real();
   options();
-  pthread_atfork(before_fork, after_fork, after_fork);
+  lockdep::internal::set_key_namer(&symbolized_name);
+  pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
 }  // namespace

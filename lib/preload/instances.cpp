@@ -157,7 +157,6 @@ instance* lookup_or_create(const void* address, lock_kind kind, std::uintptr_t c
     key = key_for_site(site, kind, site_origin::first_lock);
   }
   if (!key) return nullptr;
-  name_keys_if_safe();
   const std::uint32_t b = bucket_of(a);
   spin_mutex& s = stripe_of(b);
   s.lock();

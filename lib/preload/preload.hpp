@@ -4,8 +4,8 @@
 //   real.cpp      the real pthread functions (dlsym/dlvsym) and the options
 //   sites.cpp     call sites -> lock_class_key objects, and their names
 //   instances.cpp lock address -> per-instance record (lock_map, class, id)
-//   held.cpp      per-thread held list, same-class instance ordering, and the
-//                 calls into the validator core
+//   held.cpp      per-thread held list and the calls into the validator core
+//   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
 //
@@ -81,6 +81,7 @@ struct preload_options {
   unsigned join_grace_ms = unsigned(option_default(option_id::preload_join_grace_ms));
   bool enabled = option_default(option_id::preload_enable) != 0;  // 0 forwards everything untouched
   char ordered[256] = {};  // preload_ordered: '|'-separated globs naming classes ordered by address
+  unsigned max_instance_edges = unsigned(option_default(option_id::preload_max_instance_edges));  // same-class instance-order edges
 };
 const preload_options& options() noexcept;
 
@@ -116,9 +117,11 @@ lockdep::lock_class_key* key_for_site(const call_site& s, lock_kind kind, site_o
 lockdep::lock_class_key* key_for_static(std::uintptr_t address, lock_kind kind) noexcept;
 // Is `address` inside a loaded object's data (a lock in a static segment)?
 bool in_static_segment(const void* address) noexcept;
-// Give pending keys their symbolized names; call where the thread holds no
-// program lock (symbolizing allocates and may lock).
-void name_pending_keys() noexcept;
+// The symbolized name of one of our keys (named on first request), or
+// nullptr for a key that is not ours. Allocates: only for a report being
+// delivered, never from a hook.
+const char* symbolized_name(const lockdep::lock_class_key* key) noexcept;
+void reset_naming_after_fork_in_child() noexcept;
 
 // ---- instances (instances.cpp) --------------------------------------------------------
 struct instance {
@@ -159,10 +162,24 @@ struct wait_token {
   instance* in = nullptr;
   std::uint16_t count = 0;
 };
-wait_token release_for_wait(instance& in, std::uintptr_t ip) noexcept;
+// A wait on a mutex not held is reported (bad unlock balance); the token then
+// re-acquires it after the wait, as glibc does.
+wait_token release_for_wait(instance& in, int type, std::uintptr_t ip) noexcept;
 void reacquire_after_wait(const wait_token& t, std::uintptr_t ip) noexcept;
+
+// ---- same-class instance order (order.cpp) ------------------------------------------------
+struct order_end {
+  instance* in;
+  std::uint64_t id;
+  unsigned read;      // 0 exclusive, 1 shared, 2 recursive reader
+  std::uintptr_t ip;  // where it was acquired
+};
+// `held`, a held instance of the class of `acquiring` (a blocking
+// acquisition): record held -> acquiring and report a strong cycle through it.
+void order_check(const order_end& held, const order_end& acquiring) noexcept;
+// Destroy: drop every edge of the instance.
 void forget_order_edges(std::uint64_t id) noexcept;
-// Name new keys now if this thread holds no program lock (else later).
-void name_keys_if_safe() noexcept;
+void lock_order_for_fork() noexcept;
+void unlock_order_after_fork() noexcept;
 
 }  // namespace lockdep_preload

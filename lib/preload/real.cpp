@@ -77,6 +77,7 @@ preload_options read_options() {
   o.enabled = number(env, option_id::preload_enable) != 0;
   const std::string_view ordered = option_text(option_id::preload_ordered, env);
   std::snprintf(o.ordered, sizeof o.ordered, "%.*s", static_cast<int>(ordered.size()), ordered.data());
+  o.max_instance_edges = number(env, option_id::preload_max_instance_edges);
   return o;
 }
 

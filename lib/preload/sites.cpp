@@ -3,10 +3,12 @@
 // Keys live in a pool of static-duration memory (never freed, like the
 // code they name), so the core treats them as static keys. A key gets a
 // cheap name at once ("pthread_mutex_init@prog+0x1234", no allocation) and
-// its symbolized name ("pthread_mutex_init@bucket_new (buckets.c:12)") at
-// the next point where some thread holds no program lock: symbolizing
-// allocates, and inside a custom allocator's locked section that could
-// deadlock.
+// its symbolized name ("pthread_mutex_init@bucket_new (buckets.c:12)") only
+// when a report is about to print it (symbolized_name, called on delivery).
+// Never in a hook: symbolizing allocates, and a hook may run inside the
+// program's allocator (jemalloc takes a pthread mutex with trylock inside
+// malloc), where allocating re-enters it and deadlocks. Naming lazily also
+// keeps start-up cheap: most classes never appear in a report.
 #include <backtrace.h>
 #include <dlfcn.h>
 #include <sys/mman.h>
@@ -14,6 +16,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "core/frontend.hpp"
@@ -39,6 +42,7 @@ struct key_info {
   bool is_static = false;
   char cheap_name[k_name_len];
   char full_name[k_name_len];
+  std::atomic<bool> named{false};  // full_name is written and published
 };
 
 struct site_table {
@@ -48,8 +52,7 @@ struct site_table {
   std::uint32_t* slots = nullptr;  // k_site_slots: key index + 1, 0 empty
   std::uint64_t* hashes = nullptr;
   std::atomic<unsigned> used{0};
-  std::atomic<unsigned> named{0};  // keys [0, named) have their full names
-  spin_mutex naming;
+  spin_mutex naming;  // symbolized_name(): one key named at a time
   bool ready = false;
 };
 
@@ -256,18 +259,29 @@ bool in_static_segment(const void* address) noexcept {
   return dladdr(address, &info) != 0 && info.dli_fname != nullptr;
 }
 
-void name_pending_keys() noexcept {
+const char* symbolized_name(const lock_class_key* key) noexcept {
   site_table& t = g_sites;
-  if (t.named.load(std::memory_order_relaxed) == t.used.load(std::memory_order_acquire)) return;
-  if (!t.naming.try_lock()) return;  // another thread is naming
-  for (unsigned i = t.named.load(std::memory_order_relaxed); i < t.used.load(std::memory_order_acquire); ++i) {
-    full_name(t.info[i]);
+  if (!key || !t.ready || key < t.keys || key >= t.keys + t.used.load(std::memory_order_acquire)) return nullptr;
+  const auto i = static_cast<unsigned>(key - t.keys);
+  key_info& k = t.info[i];
+  if (k.named.load(std::memory_order_acquire)) return k.full_name;
+  t.naming.lock();
+  if (!k.named.load(std::memory_order_relaxed)) {
+    full_name(k);
     // An atomic pointer store (release): a report being built reads either
     // name, never a torn or half-written one.
-    lockdep::internal::set_key_name(t.keys[i], t.info[i].full_name);
-    t.named.store(i + 1, std::memory_order_release);
+    lockdep::internal::set_key_name(t.keys[i], k.full_name);
+    k.named.store(true, std::memory_order_release);
   }
   t.naming.unlock();
+  return k.full_name;
+}
+
+void reset_naming_after_fork_in_child() noexcept {
+  // The child's only thread was not naming; another thread of the parent
+  // may have been, and never will finish here. A key it was naming has no
+  // `named` mark yet, so it is simply named again.
+  new (&g_sites.naming) spin_mutex();
 }
 
 }  // namespace lockdep_preload

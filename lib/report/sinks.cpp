@@ -172,6 +172,7 @@ void apply_option(options& o, const option_item& it) {
     case option_id::preload_skip_frames:
     case option_id::preload_join:
     case option_id::preload_join_grace_ms:
+    case option_id::preload_max_instance_edges:
     case option_id::preload_ordered: break;
   }
 }
