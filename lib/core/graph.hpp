@@ -73,7 +73,9 @@ class graph {
   path_end backward(std::uint32_t root, bool out_shared, Match&& match) noexcept;
 
   // Walk the parent links of the last search from `state` to its root.
-  // Fills `out` with states from root to `state`; returns the count (capped).
+  // Fills `out` with states from root to `state`; returns the count. A path
+  // longer than `cap` keeps its `cap` states nearest `state`: then
+  // out_states[0] is not the root.
   unsigned path_to(std::uint32_t state, std::uint32_t* out_states, std::uint32_t* out_edges,
                    unsigned cap) noexcept;
   std::uint32_t last_search_visits() const { return visits_; }
