@@ -102,7 +102,12 @@ decision* slot_of(const lock_class_key* key) {
 bool ordered_by_address(instance& in) noexcept {
   const char* patterns = options().ordered;
   if (!*patterns || !in.key) return false;
-  const char* name = in.key->name();
+  // The class's init-site name: symbolized now (it allocates), since the
+  // hooks otherwise name classes only when a report prints them. Only with
+  // preload_ordered set, once per key: a program whose allocator locks
+  // pthread mutexes inside malloc should name no allocator class here.
+  const char* name = symbolized_name(in.key);
+  if (!name) name = in.key->name();
   decision* d = slot_of(in.key);
   if (d) {
     const std::uint8_t v = d->verdict.load(std::memory_order_acquire);
