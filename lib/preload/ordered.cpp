@@ -101,7 +101,7 @@ decision* slot_of(const lock_class_key* key) {
 
 bool ordered_by_address(instance& in) noexcept {
   const char* patterns = options().ordered;
-  if (!*patterns || !in.key) return false;
+  if (!*patterns || !in.key || in.kind == lock_kind::thread) return false;  // not join wait maps
   const char* name = in.key->name();
   decision* d = slot_of(in.key);
   if (d) {
