@@ -101,7 +101,7 @@ decision* slot_of(const lock_class_key* key) {
 
 bool ordered_by_address(instance& in) noexcept {
   const char* patterns = options().ordered;
-  if (!*patterns || !in.key) return false;
+  if (!*patterns || !in.key || in.kind == lock_kind::thread) return false;  // not join wait maps
   // The class's init-site name: symbolized now (it allocates), since the
   // hooks otherwise name classes only when a report prints them. Only with
   // preload_ordered set, once per key: a program whose allocator locks
