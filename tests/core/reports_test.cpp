@@ -2,6 +2,8 @@
 // smallest program that triggers it (kernel-lockdep.md §1.1-1.10, §5.2).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -190,6 +192,30 @@ TEST(CoreReports, BadUnlockBalanceWrapperSkipsRealUnlock) {
   l.lock();
   l.unlock();
   EXPECT_EQ(l.native().unlocks, 1);
+  EXPECT_EQ(cap.count(), 1u);
+}
+
+// lockdep's condition-variable support is std::condition_variable_any over
+// its wrappers: a wait on a mutex not held is reported at the wait (the
+// wait's own unlock), and since the wait re-locks it, the unlock after the
+// wait is balanced (as lockdep-run does for pthread_cond_wait).
+TEST(CoreReports, ConditionWaitOnAMutexNotHeldIsReportedAtTheWait) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex mu{"cv_not_held_mu"};
+  std::condition_variable_any cv;
+  cv.wait_for(mu, std::chrono::milliseconds(1));
+  ASSERT_EQ(cap.count(), 1u);
+  const auto r = cap.first();
+  EXPECT_EQ(r.kind, report_kind::bad_unlock_balance);
+  EXPECT_EQ(r.classes.at(0).name, "cv_not_held_mu");
+  // at: the wait (this test's body, or the wait itself when not inlined)
+  const std::size_t at = r.text.find("(cv_not_held_mu) at:\n");
+  ASSERT_NE(at, std::string::npos) << r.text;
+  const std::string at_line = r.text.substr(at, r.text.find('\n', r.text.find('\n', at) + 1) - at);
+  EXPECT_TRUE(contains(at_line, "ConditionWaitOnAMutexNotHeldIsReportedAtTheWait") ||
+              contains(at_line, "condition_variable_any"))
+      << at_line;
+  mu.unlock();  // held since the wait returned
   EXPECT_EQ(cap.count(), 1u);
 }
 
