@@ -64,6 +64,22 @@ std::string describe_frame(std::uintptr_t address);
 inline std::string describe_frame(std::uintptr_t) { return {}; }
 #endif
 
+// One frame symbolized into parts (what describe_frame prints as one line),
+// for machine-readable output. Unknown parts are empty or 0.
+struct frame_info {
+  std::uintptr_t address = 0;  // the return address as captured
+  std::string function;        // demangled name
+  std::string file;            // source file (needs debug info)
+  int line = 0;
+  std::string module;          // path of the executable or shared object
+  std::uintptr_t offset = 0;   // address - the module's load address
+};
+#if LOCKDEP_ENABLED
+frame_info symbolize_frame(std::uintptr_t address);
+#else
+inline frame_info symbolize_frame(std::uintptr_t address) { return {address, {}, {}, 0, {}, 0}; }
+#endif
+
 struct class_info {
   std::string name;   // label, with `#N` for the N-th class of one name and `/S` for subclass S
   std::string usage;  // the four usage characters, e.g. "+.+." (printed as `{+.+.}`)
@@ -108,8 +124,13 @@ struct report {
   std::vector<held_lock_info> held_locks;
   std::string detail;  // kind-specific extra line (e.g. "inconsistent {A} -> {B} usage.")
   stack_trace backtrace;
+  // Where the lock in question was acquired or released (the `at:` of
+  // "is trying to acquire"), 0 when the report has no such lock.
+  std::uintptr_t acquire_ip = 0;
   std::string text;  // the full report as printed
   bool waived = false;
+  // Why it was waived: the waiver's reason, or "suppressions FILE:LINE: ENTRY".
+  std::string waiver_reason;
 };
 
 // ---- Sinks -------------------------------------------------------------------

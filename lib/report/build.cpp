@@ -131,6 +131,7 @@ report build_report(const report_record& r) {
   else if (r.message)
     rep.detail = r.message;
   rep.backtrace = make_trace(r.backtrace);
+  rep.acquire_ip = r.ip;
   return rep;
 }
 

@@ -16,6 +16,30 @@ LOCKDEP_INTERNAL_BEGIN
 using report_observer = void (*)(const report& r);
 std::uint64_t set_report_observer(report_observer o) noexcept;
 
+// Whether f(class_snapshot) holds for a class the report involves (among
+// the classes it names or its dependency chains): what waivers and
+// suppressions match.
+template <class F>
+bool any_class(const report_record& rec, F&& f) {
+  for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i)
+    if (f(rec.classes[i])) return true;
+  for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i)
+    if (f(rec.chain[i].cls)) return true;
+  for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i)
+    if (f(rec.chain2[i].cls)) return true;
+  return false;
+}
+
+// suppressions.cpp: read the suppressions file at `path` when it differs
+// from the one read last ("" forgets it); from set_options.
+void configure_suppressions(const std::string& path);
+// The first suppressions entry matching `rec`: counts it and sets *reason.
+bool find_suppression(const report_record& rec, std::string* reason);
+void suppressions_fork_lock() noexcept;
+void suppressions_fork_unlock() noexcept;
+void sarif_fork_lock() noexcept;
+void sarif_fork_unlock() noexcept;
+
 // waivers.cpp: the reason of the first waiver matching `rec`, if any.
 bool find_waiver(const report_record& rec, std::string* reason);
 // Record a waived report (for statistics and waived_reports()).

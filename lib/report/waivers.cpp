@@ -61,17 +61,6 @@ void add(waiver w) {
   s.waivers.push_back(std::move(w));
 }
 
-template <class F>
-bool any_class(const report_record& rec, F&& f) {
-  for (unsigned i = 0; i < rec.nr_classes && i < 4; ++i)
-    if (f(rec.classes[i])) return true;
-  for (unsigned i = 0; i < rec.nr_chain && i < k_record_max_chain; ++i)
-    if (f(rec.chain[i].cls)) return true;
-  for (unsigned i = 0; i < rec.nr_chain2 && i < k_record_max_chain; ++i)
-    if (f(rec.chain2[i].cls)) return true;
-  return false;
-}
-
 }  // namespace
 
 bool find_waiver(const report_record& rec, std::string* reason) {
