@@ -103,7 +103,9 @@ pkgconfig_checks() {
   LD_LIBRARY_PATH="$1/lib" "$out/shared"
   # The archive: linked by path, so no liblockdep.so and no LD_LIBRARY_PATH.
   PKG_CONFIG_PATH="$1/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" pkgconfig_build lockdep-static "$out/static"
-  if ldd "$out/static" | grep -q 'liblockdep'; then die "lockdep-static linked liblockdep.so: $(ldd "$out/static")"; fi
+  local deps
+  deps="$(ldd "$out/static")"
+  if grep -q 'liblockdep' <<<"$deps"; then die "lockdep-static linked liblockdep.so: $deps"; fi
   env -u LD_LIBRARY_PATH "$out/static"
 }
 step "pkg-config lockdep / lockdep-static"
@@ -112,7 +114,10 @@ pkgconfig_checks "$prefix" "$work/pkgconfig"
 step "cpack -G DEB, unpacked into a temporary root"
 (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; die "cpack failed"; }
 deb="$(ls "$work"/deb/*.deb)"
-dpkg-deb -I "$deb" | grep -q 'Depends:.*libabsl-dev' || die "the package does not depend on libabsl-dev"
+# (Outputs captured first: grep -q closing the pipe early would fail the
+# pipeline under pipefail.)
+info="$(dpkg-deb -I "$deb")"
+grep -q 'Depends:.*libabsl-dev' <<<"$info" || die "the package does not depend on libabsl-dev: $info"
 root="$work/debroot"
 dpkg-deb -x "$deb" "$root"
 for f in usr/include/lockdep/lockdep.hpp usr/lib/liblockdep.a usr/lib/liblockdep.so usr/lib/liblockdep_preload.so \
