@@ -39,6 +39,7 @@ void suppressions_fork_lock() noexcept;
 void suppressions_fork_unlock() noexcept;
 void sarif_fork_lock() noexcept;
 void sarif_fork_unlock() noexcept;
+void sarif_after_fork_child() noexcept;
 
 // waivers.cpp: the reason of the first waiver matching `rec`, if any.
 bool find_waiver(const report_record& rec, std::string* reason);

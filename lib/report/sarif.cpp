@@ -150,6 +150,9 @@ void write_at_exit() {
 
 void sarif_fork_lock() noexcept { state().lock.lock(); }
 void sarif_fork_unlock() noexcept { state().lock.unlock(); }
+// The child writes its own log (its pid) at its exit: of its own reports,
+// not a copy of the parent's. Called with the lock held (after fork).
+void sarif_after_fork_child() noexcept { state().reports.clear(); }
 
 void sarif_enable() {
   sarif_state& s = state();

@@ -230,6 +230,7 @@ struct init_runtime {
     // the child with a lock nobody will release. Through the core's fork
     // handler, which reports (and so takes this lock) before these run.
     static const fork_hooks hooks{&lock_report_layer, &unlock_report_layer, [] {
+                                    sarif_after_fork_child();
                                     unlock_report_layer();
                                     watchdog_after_fork_child();
                                   }};

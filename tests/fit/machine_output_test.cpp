@@ -63,6 +63,19 @@ TEST(MachineOutput, SarifWithoutLogPathIsLockdepDotPid) {
   EXPECT_EQ(check("sarif", d.file("lockdep." + std::to_string(r.pid) + ".sarif")), 0);
 }
 
+// A forked child's log holds its own reports (none), not the parent's.
+TEST(MachineOutput, ForkedChildWritesOnlyItsOwnSarif) {
+  temp_dir d;
+  const auto r = run_child(d, "report_format=sarif:log_path=" + d.file("ld"), k_child + " fork");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t at = r.out.find("forked=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const long child = std::stol(r.out.substr(at + 7));
+  EXPECT_EQ(check("sarif", log_of(d, r.pid) + ".sarif"), 0);
+  const std::string child_log = fit_test::read_file(log_of(d, child) + ".sarif");
+  EXPECT_NE(child_log.find("\"results\":[]"), std::string::npos) << child_log;
+}
+
 // Near misses: a clean run has a SARIF log with no results; text stays the
 // default; an unknown format is refused with a warning.
 TEST(MachineOutput, CleanRunWritesAnEmptySarifLog) {

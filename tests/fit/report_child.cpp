@@ -3,8 +3,10 @@
 // and "&queue->lock" and a recursive locking of "solo_lock" (unless
 // argv[1] is "clean", which takes the same locks in one order only), prints
 // "pid=<pid>" on stdout and exits normally, so the exit-time outputs (the
-// SARIF log, the suppressions summary) are written. LOCKDEP_OPTIONS
-// chooses what happens with the reports.
+// SARIF log, the suppressions summary) are written. With argv[1] "fork" it
+// then forks a child that reports nothing, prints "forked=<pid>" and exits
+// normally too. LOCKDEP_OPTIONS chooses what happens with the reports.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,5 +56,15 @@ int main(int argc, char** argv) {
   }
   lockdep::flush_reports();
   std::printf("pid=%d\n", static_cast<int>(getpid()));
+  std::fflush(stdout);
+  if (argc > 1 && std::strcmp(argv[1], "fork") == 0) {
+    const pid_t child = fork();
+    if (child == 0) {
+      std::printf("forked=%d\n", static_cast<int>(getpid()));
+      return 0;  // exit(): the child's exit-time outputs are written too
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+  }
   return 0;
 }
