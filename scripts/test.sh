@@ -7,8 +7,10 @@
 # Stages (presets in CMakePresets.json, build trees in build/<preset>):
 #   default   g++ RelWithDebInfo: library, examples, benchmarks (built, not
 #             run), every test suite through ctest, plus the headline examples
-#   consumer  the installed package (find_package, pkg-config) and
-#             FetchContent/add_subdirectory, via scripts/check-consumer.sh
+#   consumer  the installed package (find_package, its gtest component,
+#             no-standard and no-GoogleTest consumers, pkg-config shared and
+#             static), FetchContent/add_subdirectory, and the cpack .deb
+#             unpacked into a temporary root, via scripts/check-consumer.sh
 #   asan      g++ AddressSanitizer+UndefinedBehaviorSanitizer: tests labelled
 #             core|selftest|irq|stress|oracle, at LOCKDEP_TEST_SCALE=small
 #             (the suites but tests/perf are built)

@@ -52,6 +52,10 @@ enum class option_kind : std::uint8_t {
     "seconds; a watchdog prints every thread's locks when one waits longer for a lock (0: off)")         \
   X(show_locks_signal, integer, 0, 0, 64, "a signal number that prints every thread's locks (0: off)")  \
   X(lock_stat, boolean, 0, 0, 1, "collect contention statistics (lock_stat_text())")                     \
+  X(suppressions, text, 0, 0, 0,                                                                         \
+    "a file of `kind:class[,class...]` entries; matching reports are waived (lockdep/waiver.hpp)")       \
+  X(report_format, text, 0, 0, 0,                                                                        \
+    "text (default), json (one JSON object a line) or sarif (also <log_path>.<pid>.sarif at exit)")     \
   X(max_classes, limit, 16384, 1, (1 << 24) - 1, "lock classes (key x subclass)")                       \
   X(max_dependencies, limit, 131072, 1, 1 << 28, "edges of the dependency graph")                        \
   X(max_chains, limit, 65536, 1, 1 << 28, "validated held-lock sequences (the chain cache)")             \
@@ -95,6 +99,13 @@ inline constexpr unsigned option_count = sizeof(option_table) / sizeof(option_ta
 
 constexpr const option_def& option_info(option_id id) { return option_table[static_cast<unsigned>(id)]; }
 
+// What print_reports writes (option report_format).
+enum class report_format : std::uint8_t {
+  text,   // the kernel's layout
+  json,   // one JSON object per report, one a line (JSON Lines)
+  sarif,  // text as usual, plus a SARIF 2.1.0 log written at exit
+};
+
 // The options parse_options() and set_options() change at run time, each
 // named as in LOCKDEP_OPTIONS (the table above documents them).
 struct options {
@@ -107,6 +118,8 @@ struct options {
   int hung_timeout = static_cast<int>(option_info(option_id::hung_timeout).default_value);  // introspect.hpp
   int show_locks_signal = static_cast<int>(option_info(option_id::show_locks_signal).default_value);
   bool lock_stat = option_info(option_id::lock_stat).default_value;  // introspect.hpp
+  std::string suppressions;  // path of a suppressions file, read when it changes
+  report_format format = report_format::text;  // report_format
 };
 #if LOCKDEP_ENABLED
 options get_options();

@@ -65,6 +65,22 @@ std::string describe_frame(std::uintptr_t address);
 inline std::string describe_frame(std::uintptr_t) { return {}; }
 #endif
 
+// One frame symbolized into parts (what describe_frame prints as one line),
+// for machine-readable output. Unknown parts are empty or 0.
+struct frame_info {
+  std::uintptr_t address = 0;  // the return address as captured
+  std::string function;        // demangled name
+  std::string file;            // source file (needs debug info)
+  int line = 0;
+  std::string module;          // path of the executable or shared object
+  std::uintptr_t offset = 0;   // address - the module's load address
+};
+#if LOCKDEP_ENABLED
+frame_info symbolize_frame(std::uintptr_t address);
+#else
+inline frame_info symbolize_frame(std::uintptr_t address) { return {address, {}, {}, 0, {}, 0}; }
+#endif
+
 struct class_info {
   std::string name;   // label, with `#N` for the N-th class of one name and `/S` for subclass S
   std::string key_name;  // the key's own name, without #N or /S (empty for an unnamed site key)
@@ -148,6 +164,8 @@ struct report {
   stack_trace backtrace;
   std::string text;  // the full report as printed
   bool waived = false;
+  // Why it was waived: the waiver's reason, or "suppressions FILE:LINE: ENTRY".
+  std::string waiver_reason;
 };
 
 // ---- Sinks -------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "options/option_table.hpp"
 #include "report/build.hpp"
 #include "report/format.hpp"
+#include "report/machine_format.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -67,6 +68,20 @@ void print_text(const options& o, const std::string& text) {
   ::close(fd);
 }
 
+// Write one report in the chosen report_format (print_reports is on).
+// Waived reports are written as JSON (marked) or collected for SARIF (with
+// a suppression), but as text only the one-line note, and suppressed ones
+// (the suppressions file) not at all.
+void write_report(const options& o, const report& rep, bool suppressed) {
+  switch (o.format) {
+    case report_format::json: print_text(o, report_json_line(rep)); return;
+    case report_format::sarif: sarif_collect(rep); break;
+    case report_format::text: break;
+  }
+  if (!rep.waived) print_text(o, rep.text);
+  else if (!suppressed) print_text(o, "lockdep: waived " + std::string(to_string(rep.kind)) + " report (" + rep.waiver_reason + ")\n");
+}
+
 void deliver_unguarded(const report_record& rec) {
   // Built once from the core's record; from here on only the public report.
   report rep = build_report(rec);
@@ -74,7 +89,10 @@ void deliver_unguarded(const report_record& rec) {
   // observer, marked, but is not printed as an error, not counted towards
   // max_reports, and never halts.
   std::string waiver_reason;
-  const bool waived = find_waiver(rep, &waiver_reason);
+  const bool by_waiver = find_waiver(rep, &waiver_reason);
+  // The suppressions file waives too (counted there, never printed).
+  const bool suppressed = !by_waiver && find_suppression(rep, &waiver_reason);
+  const bool waived = by_waiver || suppressed;
   options o;
   report_callback cb;
   report_observer observer = nullptr;
@@ -97,7 +115,7 @@ void deliver_unguarded(const report_record& rec) {
     // Not printed, not passed to the callback; but said once, and the test
     // framework's observer still hears it (a test with a bug still fails).
     if (first_over && o.print_reports)
-      print_text(o, absl::StrFormat("lockdep: max_reports=%d reached: later reports are counted "
+      print_to_sink(absl::StrFormat("lockdep: max_reports=%d reached: later reports are counted "
                                     "(statistics::suppressed), not printed\n",
                                     o.max_reports));
     if (observer) {
@@ -107,16 +125,17 @@ void deliver_unguarded(const report_record& rec) {
     return;
   }
   rep.waived = waived;
+  rep.waiver_reason = waiver_reason;
   rep.text = format_report(rep, o.stacktrace);
   if (waived) {
-    note_waived(rep, waiver_reason);
-    if (o.print_reports) print_text(o, "lockdep: waived " + std::string(to_string(rep.kind)) + " report (" + waiver_reason + ")\n");
+    if (!suppressed) note_waived(rep, waiver_reason);
+    if (o.print_reports) write_report(o, rep, suppressed);
     if (cb) cb(rep);
     if (observer) observer(rep);
     return;
   }
   note_reported(rep);
-  if (o.print_reports) print_text(o, rep.text);
+  if (o.print_reports) write_report(o, rep, false);
   if (cb) cb(rep);
   if (observer) observer(rep);
   if (o.halt_on_error) {
@@ -145,10 +164,19 @@ void deliver(const report_record& rec) {
 
 void warn(const std::string& s) { write_all(2, "lockdep: warning: " + s + "\n"); }
 
+bool parse_report_format(std::string_view v, report_format* out) {
+  if (v == "text") *out = report_format::text;
+  else if (v == "json") *out = report_format::json;
+  else if (v == "sarif") *out = report_format::sarif;
+  else return false;
+  return true;
+}
+
 // Apply one parsed item of the option table to the runtime options. Limits
 // and preload_* options were read at start-up by their layers; they are
-// accepted (and were checked by the scanner) but change nothing here.
-void apply_option(options& o, const option_item& it) {
+// accepted (and were checked by the scanner) but change nothing here. False
+// for a value the table's kind cannot check (report_format's names).
+bool apply_option(options& o, const option_item& it) {
   const bool on = it.number != 0;
   const int n = static_cast<int>(it.number);
   switch (it.id) {
@@ -161,6 +189,8 @@ void apply_option(options& o, const option_item& it) {
     case option_id::hung_timeout: o.hung_timeout = n; break;
     case option_id::show_locks_signal: o.show_locks_signal = n; break;
     case option_id::lock_stat: o.lock_stat = on; break;
+    case option_id::suppressions: o.suppressions = std::string(it.value); break;
+    case option_id::report_format: return parse_report_format(it.value, &o.format);
     case option_id::max_classes:
     case option_id::max_dependencies:
     case option_id::max_chains:
@@ -175,6 +205,7 @@ void apply_option(options& o, const option_item& it) {
     case option_id::preload_max_instance_edges:
     case option_id::preload_ordered: break;
   }
+  return true;
 }
 
 // The report layer's locks, all leaves (none is taken while holding
@@ -182,12 +213,16 @@ void apply_option(options& o, const option_item& it) {
 void lock_report_layer() {
   rt().lock.lock();
   waivers_fork_lock();
+  suppressions_fork_lock();
+  sarif_fork_lock();
   reported_fork_lock();
   wait_names_fork_lock();
 }
 void unlock_report_layer() {
   wait_names_fork_unlock();
   reported_fork_unlock();
+  sarif_fork_unlock();
+  suppressions_fork_unlock();
   waivers_fork_unlock();
   rt().lock.unlock();
 }
@@ -198,6 +233,7 @@ struct init_runtime {
     // the child with a lock nobody will release. Through the core's fork
     // handler, which reports (and so takes this lock) before these run.
     static const fork_hooks hooks{&lock_report_layer, &unlock_report_layer, [] {
+                                    sarif_after_fork_child();
                                     unlock_report_layer();
                                     watchdog_after_fork_child();
                                   }};
@@ -215,7 +251,13 @@ init_runtime g_init_runtime;
 
 const int runtime_anchor = 1;
 
-void print_to_sink(const std::string& text) { print_text(get_options(), text); }
+// Notes and dumps (not reports): with report_format=json the log holds only
+// JSON Lines, so they go to stderr.
+void print_to_sink(const std::string& text) {
+  const options o = get_options();
+  if (o.format == report_format::json) write_all(2, text);
+  else print_text(o, text);
+}
 
 std::uint64_t set_report_observer(report_observer o) noexcept {
   runtime& r = rt();
@@ -254,6 +296,8 @@ void set_options(const options& o) {
   set_stacktraces(o.stacktrace);
   set_fork_report(o.report_held_at_fork);
   configure_watchdog(o);
+  configure_suppressions(o.suppressions);
+  if (o.format == report_format::sarif) sarif_enable();
 }
 
 bool parse_options(std::string_view text) {
@@ -261,10 +305,12 @@ bool parse_options(std::string_view text) {
   bool ok = true;
   for_each_option(text, [&](const option_item& it) {
     switch (it.error) {
-      case option_error::none: apply_option(o, it); return;
       case option_error::malformed:
         warn("malformed option '" + std::string(it.text) + "' in LOCKDEP_OPTIONS (expected name=value); ignored");
         break;
+      case option_error::none:
+        if (apply_option(o, it)) return;
+        [[fallthrough]];
       case option_error::unknown:
       case option_error::bad_value:
         warn("unknown option or bad value '" + std::string(it.text) + "' in LOCKDEP_OPTIONS; keeping the default");

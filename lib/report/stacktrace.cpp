@@ -35,37 +35,52 @@ LOCKDEP_INTERNAL_END
 
 LOCKDEP_BEGIN_NAMESPACE
 
-std::string describe_frame(std::uintptr_t address) {
+frame_info symbolize_frame(std::uintptr_t address) {
+  frame_info out;
+  out.address = address;
   // A return address points after the call: look up the call itself.
   const std::uintptr_t pc = address > 0 ? address - 1 : address;
   boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(pc));
-  std::string name = f.name();
+  out.function = f.name();
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(pc), &info) != 0) {
+    if (info.dli_fname) out.module = info.dli_fname;
+    out.offset = address - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  }
+  if (!out.function.empty()) {
+    out.file = f.source_file();
+    out.line = static_cast<int>(f.source_line());
+  }
+  return out;
+}
+
+std::string describe_frame(std::uintptr_t address) {
+  const frame_info fi = symbolize_frame(address);
+  const std::uintptr_t pc = address > 0 ? address - 1 : address;
   Dl_info info{};
   const bool have_dl = dladdr(reinterpret_cast<void*>(pc), &info) != 0;
   char buf[64];
   // Every frame line carries "+0x<offset>": from the symbol when the
   // dynamic symbol table knows it, else from the module's load address.
   const auto saddr = have_dl ? reinterpret_cast<std::uintptr_t>(info.dli_saddr) : 0;
-  const auto fbase = have_dl ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0;
-  std::string out = name.empty() ? "?" : name;
-  if (saddr && !name.empty()) {
+  std::string out = fi.function.empty() ? "?" : fi.function;
+  if (saddr && !fi.function.empty()) {
     std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(address - saddr));
     out += buf;
   } else {
-    const char* module = have_dl && info.dli_fname && *info.dli_fname ? info.dli_fname : "?";
+    const char* module = fi.module.empty() ? "?" : fi.module.c_str();
     const char* slash = std::strrchr(module, '/');
-    std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(address - fbase));
+    std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(have_dl ? fi.offset : address));
     out += " (";
     out += slash ? slash + 1 : module;
     out += buf;
     out += ')';
   }
-  const std::string file = name.empty() ? std::string() : f.source_file();
-  if (!file.empty()) {
+  if (!fi.file.empty()) {
     out += ' ';
-    out += file;
+    out += fi.file;
     out += ':';
-    out += std::to_string(f.source_line());
+    out += std::to_string(fi.line);
   }
   return out;
 }

@@ -60,16 +60,6 @@ void add(waiver w) {
   s.waivers.push_back(std::move(w));
 }
 
-template <class F>
-bool any_class(const report& rep, F&& f) {
-  for (const class_info& c : rep.classes)
-    if (f(c)) return true;
-  for (const auto* chain : {&rep.chain, &rep.forward_chain})
-    for (const dependency_step& s : *chain)
-      if (f(s.cls)) return true;
-  return false;
-}
-
 }  // namespace
 
 bool find_waiver(const report& rep, std::string* reason) {

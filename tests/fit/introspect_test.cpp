@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "fit_util.hpp"
 #include "lockdep/introspect.hpp"
 #include "lockdep/lockdep.hpp"
 #include "support/report_capture.hpp"
@@ -33,12 +34,7 @@ std::string line_with(const std::string& text, const std::string& what) {
   return {};
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using fit_test::read_file;
 
 // Sends reports and all-locks output to a fresh file for the test's life.
 class log_to_file {

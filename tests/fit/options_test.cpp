@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lockdep/lockdep.hpp"
+#include "fit_util.hpp"
 #include "lockdep/waiver.hpp"
 #include "support/report_capture.hpp"
 
@@ -19,16 +20,7 @@ namespace {
 
 using lockdep::report_kind;
 
-void abba(lockdep::mutex& a, lockdep::mutex& b) {
-  {
-    std::lock_guard g(a);
-    std::lock_guard h(b);
-  }
-  {
-    std::lock_guard g(b);
-    std::lock_guard h(a);
-  }
-}
+using fit_test::abba;
 
 // Restores the options a test changed.
 class options_guard {

@@ -6,6 +6,10 @@
 
 #include "lockdep/lockdep.hpp"
 
+// Built also by a project that sets no standard: the lockdep targets must
+// have raised it to C++20.
+static_assert(__cplusplus >= 202002L, "lockdep's targets carry cxx_std_20");
+
 int main() {
   int reports = 0;
   bool names_ok = false;
