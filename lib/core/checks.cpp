@@ -43,17 +43,21 @@ int irq_match_bit(const lock_class& c, bool f, unsigned state, bool want_enabled
 
 // Copy the last search's path ending at `state` into steps; the root gets
 // `root_trace`, every other step the trace of the edge that reached it.
-// Depths count from the root (0) outwards.
+// Depths count from the root (0) outwards. A path longer than the record
+// keeps the steps nearest `state` (with their true depths) and sets *trunc.
 unsigned fill_path(chain_step* out, unsigned cap, std::uint32_t state, std::uint32_t root_trace, bool* trunc) {
   core_state& cs = core();
   std::uint32_t states[k_record_max_chain], edges[k_record_max_chain];
-  unsigned n = cs.g.path_to(state, states, edges, k_record_max_chain);
-  if (n == k_record_max_chain) *trunc = true;
-  if (n > cap) n = cap;
+  unsigned length = 0;
+  const unsigned limit = cap < k_record_max_chain ? cap : k_record_max_chain;
+  const unsigned n = cs.g.path_to(state, states, edges, limit, &length);
+  if (length > n) *trunc = true;
+  const unsigned first_depth = length - n;  // 0 unless cut
   for (unsigned i = 0; i < n; ++i) {
+    const unsigned depth = first_depth + i;
     snapshot_class(cs.g.cls(states[i] >> 1), out[i].cls);
-    out[i].trace = i == 0 ? root_trace : cs.g.dep(edges[i]).trace;
-    out[i].depth = static_cast<std::uint16_t>(i);
+    out[i].trace = depth == 0 ? root_trace : cs.g.dep(edges[i]).trace;
+    out[i].depth = static_cast<std::uint16_t>(depth);
   }
   return n;
 }
@@ -150,12 +154,8 @@ void report_circular(thread_state& ts, const held_lock& prev, const held_lock& n
   // trace of the edge into it) down to next (#0, with the trace just taken).
   chain_step tmp[k_record_max_chain];
   unsigned n = fill_path(tmp, k_record_max_chain, end, capture_once(trace), &r->truncated);
-  for (unsigned i = 0; i < n; ++i) {
-    r->chain[i] = tmp[n - 1 - i];
-    r->chain[i].depth = static_cast<std::uint16_t>(n - 1 - i);
-    // steps after the root carry the trace of the edge into them; the root
-    // (next) carries the current trace: already so.
-  }
+  // Each keeps its depth from the root: a cut path prints its true numbers.
+  for (unsigned i = 0; i < n; ++i) r->chain[i] = tmp[n - 1 - i];
   r->nr_chain = n;
   finish_report(*r, ts);
 }

@@ -139,16 +139,23 @@ void graph::remove_edge(std::uint32_t id) noexcept {
   --nr_deps_;
 }
 
-unsigned graph::path_to(std::uint32_t state, std::uint32_t* out_states, std::uint32_t* out_edges,
-                        unsigned cap) noexcept {
+unsigned graph::path_to(std::uint32_t state, std::uint32_t* out_states, std::uint32_t* out_edges, unsigned cap,
+                        unsigned* length) noexcept {
   // Collect target -> root, then reverse.
   unsigned n = 0;
-  for (std::uint32_t s = state; s != ~0u && n < cap;) {
+  std::uint32_t s = state;
+  for (; s != ~0u && n < cap;) {
     const lock_class& c = classes_[s >> 1];
     out_states[n] = s;
     out_edges[n] = c.parent_edge[s & 1];
     ++n;
     s = c.parent_state[s & 1];
+  }
+  if (length) {
+    // The rest of the way to the root (a search's parent links form a tree).
+    unsigned total = n;
+    for (; s != ~0u; s = classes_[s >> 1].parent_state[s & 1]) ++total;
+    *length = total;
   }
   for (unsigned i = 0; i < n / 2; ++i) {
     std::swap(out_states[i], out_states[n - 1 - i]);

@@ -75,9 +75,10 @@ class graph {
   // Walk the parent links of the last search from `state` to its root.
   // Fills `out` with states from root to `state`; returns the count. A path
   // longer than `cap` keeps its `cap` states nearest `state`: then
-  // out_states[0] is not the root.
-  unsigned path_to(std::uint32_t state, std::uint32_t* out_states, std::uint32_t* out_edges,
-                   unsigned cap) noexcept;
+  // out_states[0] is not the root. `length`, if given, gets the whole
+  // path's number of states (> the count when it was cut).
+  unsigned path_to(std::uint32_t state, std::uint32_t* out_states, std::uint32_t* out_edges, unsigned cap,
+                   unsigned* length = nullptr) noexcept;
   std::uint32_t last_search_visits() const { return visits_; }
 
  private:

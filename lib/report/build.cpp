@@ -176,5 +176,8 @@ report build_report(const report_record& r) {
 LOCKDEP_INTERNAL_END
 
 LOCKDEP_BEGIN_NAMESPACE
-std::string_view to_string(report_kind k) { return internal::kind_info(k).name; }
+std::string_view to_string(report_kind k) {
+  const auto i = static_cast<unsigned>(k);
+  return i < std::size(internal::k_report_kinds) ? internal::k_report_kinds[i].name : "unknown";
+}
 LOCKDEP_END_NAMESPACE

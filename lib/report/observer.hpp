@@ -36,7 +36,7 @@ bool any_class(const report& rep, F&& f) {
 // suppressions.cpp: read the suppressions file at `path` when it differs
 // from the one read last ("" forgets it); from set_options.
 void configure_suppressions(const std::string& path);
-// The first suppressions entry matching `rec`: counts it and sets *reason.
+// The first suppressions entry matching `rep`: counts it and sets *reason.
 bool find_suppression(const report& rep, std::string* reason);
 void suppressions_fork_lock() noexcept;
 void suppressions_fork_unlock() noexcept;
@@ -44,8 +44,6 @@ void sarif_fork_lock() noexcept;
 void sarif_fork_unlock() noexcept;
 void sarif_after_fork_child() noexcept;
 
-// waivers.cpp: the reason of the first waiver matching `rec`, if any.
-bool find_waiver(const report_record& rec, std::string* reason);
 // Record a waived report (for statistics and waived_reports()).
 void note_waived(const report& rep, const std::string& reason);
 std::uint64_t waived_count();

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_format.h"
 #include "core/spin_mutex.hpp"
+#include "kinds/report_kinds.hpp"
 #include "lockdep/waiver.hpp"
 #include "report/format.hpp"
 #include "report/observer.hpp"
@@ -76,12 +77,8 @@ std::string_view strip_comment(std::string_view line) {
 
 bool is_kind_pattern(std::string_view kind) {
   if (kind.find('*') != std::string_view::npos) return true;
-  // Every kind's name, until to_string says "unknown" (no list to keep in step).
-  for (int k = 0; k < 256; ++k) {
-    const std::string_view name = to_string(static_cast<report_kind>(k));
-    if (name == "unknown") return false;
-    if (name == kind) return true;
-  }
+  for (const report_kind_info& k : k_report_kinds)
+    if (kind == k.name) return true;
   return false;
 }
 

@@ -1,0 +1,56 @@
+// The held-lock stack editor's interface, for the files of the validator
+// (validator.cpp: the warm path; acquire_slow.cpp: the cold path;
+// held_stack.cpp: the editor). Not for other layers.
+#pragma once
+
+#include "core/core.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+// ---- entries (inline: the warm path fills them) ---------------------------------
+inline bool context_matches(const thread_state& ts, const held_lock& h) { return h.ctx_id == ts.ctx_id; }
+
+inline void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class* cls, unsigned read, bool trylock,
+                std::uintptr_t ip) {
+  hl.instance.store(&m, std::memory_order_relaxed);
+  hl.cls.store(cls, std::memory_order_relaxed);
+  hl.prev_chain_key = ts.chain_key;
+  hl.acquire_ip = ip;
+  hl.ctx_id = ts.ctx_id;
+  hl.references = 0;
+  hl.read = static_cast<std::uint8_t>(read);
+  hl.irq_context = ts.ctx_type;
+  hl.trylock = trylock;
+  hl.check = cls->validate;
+  hl.hardirqs_off = !ts.hardirqs_on;
+  hl.nest_lock = nullptr;
+  hl.nest_merged = false;
+}
+
+// ---- untracked acquisitions: taken while lockdep declined to track them -----
+void note_untracked(thread_state& ts, const lock_map& m);
+// Forget untracked acquisitions of `m`: one, or all; returns whether any.
+bool drop_untracked(thread_state& ts, const lock_map& m, bool all);
+// True if `m` was taken untracked (and forgets one such acquisition).
+bool take_untracked(thread_state& ts, const lock_map& m);
+
+// ---- the editor (cold section held) ------------------------------------------------
+// Validate and push `hl` (already filled at held[depth]). `mark` false: leave
+// the class's usage bits alone (the thread's irq state now is not the one
+// `hl` was taken in).
+void validate_and_push(thread_state& ts, held_lock& hl, std::uint32_t& trace, bool mark = true);
+// Truncate the stack to held[0..i) and push the saved entries `from`.. back.
+void rebuild_from(thread_state& ts, unsigned i, unsigned from);
+// Remove held[i], re-validating the entries above it.
+void remove_held(thread_state& ts, unsigned i);
+// The entry of `m` in the current context (top-down), or -1.
+int find_held(const thread_state& ts, const lock_map& m);
+
+// ---- the cold path (acquire_slow.cpp), out of line --------------------------------
+__attribute__((visibility("hidden"))) LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m,
+                                                                        unsigned flags, lock_map* nest,
+                                                                        std::uintptr_t ip);
+__attribute__((visibility("hidden"))) LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m,
+                                                                        bool report, std::uintptr_t ip);
+
+LOCKDEP_INTERNAL_END
