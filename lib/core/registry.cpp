@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "core/core.hpp"
+#include "core/member_sites.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -20,10 +21,14 @@ namespace {
 // Site and name keys are interned for the life of the process (a site is
 // code, it does not go away). Lookups by file pointer first, then by
 // content, since one header's __FILE__ has one address per translation unit.
+// A site key also has the rank of its construction call (member_sites.hpp):
+// by_ptr finds a call seen before (its pc is part of the key), by_site the
+// key of (site, rank) from any copy of the code.
 struct key_interner {
   spin_mutex lock;
-  absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned, const void*>, lock_class_key*> by_ptr;
-  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned, std::string>, lock_class_key*> by_site;
+  absl::flat_hash_map<std::tuple<const void*, const void*, unsigned, unsigned, const void*>, lock_class_key*>
+      by_ptr;
+  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned, std::string, unsigned>, lock_class_key*> by_site;
   absl::flat_hash_map<std::string, lock_class_key*> by_name;
   // Sites whose name is built at run time: one key for the site.
   absl::flat_hash_map<std::tuple<const void*, unsigned, unsigned>, lock_class_key*> runtime_named;
@@ -82,8 +87,21 @@ lock_class_key* new_key(key_interner& in, const char* name) {
   return &k;
 }
 
-lock_class_key* intern_site(const char* name, const char* file, unsigned line, unsigned col,
-                            bool* unkeyed, bool* runtime_name_in_system) {
+// "db.h:12 (lock #2 built by DB)": the label of an unnamed lock that shares
+// its site with others (members built by one constructor). Interner lock.
+const char* member_label(key_interner& in, const char* file, unsigned line, unsigned rank, const char* function) {
+  const char* slash = file ? std::strrchr(file, '/') : nullptr;
+  std::string s = std::string(slash ? slash + 1 : (file ? file : "?")) + ":" + std::to_string(line) + " (lock #" +
+                  std::to_string(rank + 1);
+  if (function && *function) s += std::string(" built by ") + function;
+  s += ")";
+  return in.names.emplace_back(std::move(s)).c_str();
+}
+
+lock_class_key* intern_site(const char* name, const site& where, const void* lock, bool* unkeyed,
+                            bool* runtime_name_in_system) {
+  const char* file = where.file();
+  const unsigned line = where.line(), col = where.column();
   key_interner& in = interner();
   *unkeyed = false;
   *runtime_name_in_system = false;
@@ -128,10 +146,11 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
   // site is one class, named after the first, as in the kernel. Otherwise
   // each shard would be a class of its own (inversions between shards
   // missed) and the tables here would grow with every new name.
-  auto ptr_key = std::make_tuple(static_cast<const void*>(file), line, col, static_cast<const void*>(name));
+  auto ptr_key =
+      std::make_tuple(where.pc(), static_cast<const void*>(file), line, col, static_cast<const void*>(name));
   if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
-  const auto site = std::make_tuple(static_cast<const void*>(file), line, col);
-  if (auto it = in.runtime_named.find(site); it != in.runtime_named.end()) return it->second;
+  const auto site_ptrs = std::make_tuple(static_cast<const void*>(file), line, col);
+  if (auto it = in.runtime_named.find(site_ptrs); it != in.runtime_named.end()) return it->second;
   if (no_alloc) return &in_handler;
   bool runtime_name = false;
   if (name && !in.constant_names.contains(name)) {
@@ -141,14 +160,32 @@ lock_class_key* intern_site(const char* name, const char* file, unsigned line, u
     runtime_name = !constant_name(name);
     guard.lock();
   }
+  // An unnamed lock is told apart from the others its site builds by its
+  // construction call (member_sites.hpp); a constant name already says
+  // which lock it is, and a name built at run time is one class for the
+  // whole site (see above).
+  unsigned rank = 0;
+  if (!name) {
+    guard.unlock();  // ranking may symbolize (the loader's lock again)
+    rank = member_rank(file, line, col, name, where.pc(), lock);
+    guard.lock();
+    if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
+  }
+  const std::string file_text(file ? file : "?");
   auto [it, inserted] = in.by_site.try_emplace(
-      std::make_tuple(std::string(file ? file : "?"), line, col, std::string(name && !runtime_name ? name : "")),
-      nullptr);
+      std::make_tuple(file_text, line, col, std::string(name && !runtime_name ? name : ""), rank), nullptr);
   if (inserted) {
     it->second = new_key(in, name);
     key_access::set_site(*it->second, file, line, col);
+    if (rank > 0) {
+      // The first lock of the site gets its number too, now that it has company.
+      key_access::set_name(*it->second, member_label(in, file, line, rank, where.function()));
+      auto first = in.by_site.find(std::make_tuple(file_text, line, col, std::string(), 0u));
+      if (first != in.by_site.end() && !first->second->name())
+        key_access::set_name(*first->second, member_label(in, file, line, 0, where.function()));
+    }
   }
-  if (runtime_name) in.runtime_named.emplace(site, it->second);
+  if (runtime_name) in.runtime_named.emplace(site_ptrs, it->second);
   else in.by_ptr.emplace(ptr_key, it->second);
   return it->second;
 }
@@ -382,10 +419,9 @@ bool reset() {
   return true;
 }
 
-lock_map::lock_map(const char* name, wait_type inner, wait_type outer, check c, const char* file,
-                   unsigned line, unsigned column) {
+lock_map::lock_map(const char* name, wait_type inner, wait_type outer, check c, site where) {
   bool unkeyed = false, runtime_name_in_system = false;
-  lock_class_key* key = intern_site(name, file, line, column, &unkeyed, &runtime_name_in_system);
+  lock_class_key* key = intern_site(name, where, this, &unkeyed, &runtime_name_in_system);
   map_access::init(*this, key, inner, outer, c);
   if (runtime_name_in_system) {
     misuse_report(current_thread_state(), report_kind::bad_lock_usage,

@@ -146,7 +146,16 @@ void recursive(writer& w, const report_record& r) {
   w.f("  %s%s);\n", lock_verb(r.other_read), class_name(r.classes[1]));
   w.f("  %s%s);\n", lock_verb(r.read), class_name(r.classes[0]));
   w.deadlock_line();
-  w.line(" May be due to missing lock nesting notation");
+  const class_snapshot& c = r.classes[0];
+  if (r.instance != r.other_instance && c.site_file) {
+    // Nothing told the two locks apart: say so rather than hint at nesting.
+    const char* slash = std::strrchr(c.site_file, '/');
+    w.f(" two different locks constructed at %s:%u share a class; if they play different roles, give them "
+        "names or keys\n", slash ? slash + 1 : c.site_file, c.site_line);
+    w.line(" (if they are one role nested on purpose, annotate the nesting: lock_nested, lock_nest_lock)");
+  } else {
+    w.line(" May be due to missing lock nesting notation");
+  }
   w.line();
   w.held_list(r);
 }

@@ -9,6 +9,7 @@
 LOCKDEP_INTERNAL_BEGIN
 
 void install_capture_hook();
+void install_site_group_hook();  // site_groups.cpp
 
 // Class label as printed: name (or file:line), `#N`, `/subclass`.
 std::string class_name(const class_snapshot& c);

@@ -219,6 +219,7 @@ struct init_runtime {
                                   }};
     set_fork_hooks(&hooks);
     install_capture_hook();
+    install_site_group_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
     // Reports queued by locks used before this initializer ran.
