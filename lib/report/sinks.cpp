@@ -165,6 +165,7 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
   if (key == "stacktrace") return parse_bool(value, &o.stacktrace);
   if (key == "fork_report") return parse_bool(value, &o.report_held_at_fork);
   if (key == "lock_stat") return parse_bool(value, &o.lock_stat);
+  if (key == "print_summary") return parse_bool(value, &o.print_summary);
   if (key == "log_path") {
     o.log_path = std::string(value);
     return true;
@@ -222,6 +223,10 @@ struct init_runtime {
     install_site_group_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
+    std::atexit([] {
+      const options o = get_options();
+      if (o.print_summary) print_text(o, summary_line() + "\n");
+    });
     // Reports queued by locks used before this initializer ran.
     deliver_pending();
   }
@@ -296,6 +301,12 @@ bool parse_options(std::string_view text) {
   }
   set_options(o);
   return ok;
+}
+
+std::string summary_line() {
+  const statistics s = get_statistics();
+  return absl::StrFormat("lockdep: %d classes, %d dependencies, %d reports (%d waived, %d suppressed)",
+                         s.classes, s.dependencies, s.reports, s.waived, s.suppressed);
 }
 
 statistics get_statistics() {
