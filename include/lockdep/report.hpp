@@ -141,6 +141,13 @@ struct options {
   int show_locks_signal = 0;   // show_locks_signal: signal number printing all held locks (0 = off)
   bool lock_stat = false;      // lock_stat: collect contention statistics (introspect.hpp)
   bool print_summary = false;  // print_summary: print summary_line() to stderr / log_path at exit
+  // strip_frames: '|'-separated patterns; stack frames at the top whose text
+  // (function and file) contains one are not printed (a wrapper's Lock(),
+  // e.g. "port_stdcxx.h|MutexLock"; in LOCKDEP_OPTIONS a pattern cannot
+  // hold ':' or ',', which separate options), and
+  // `at:` names the first frame below them. The standard lock guards and
+  // lockdep's own frames are always dropped so.
+  std::string strip_frames;
 };
 #if LOCKDEP_ENABLED
 options get_options();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "core/usage.hpp"
 #include "report/format.hpp"
+#include "report/frames.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -15,7 +16,7 @@ constexpr const char* k_ident = "lockdep 1.0.0 Not tainted";
 
 class writer {
  public:
-  explicit writer(bool symbolize) : symbolize_(symbolize) {}
+  writer(bool symbolize, std::vector<std::string> strip) : symbolize_(symbolize), strip_(std::move(strip)) {}
   void line(std::string_view s = {}) {
     out_.append(s.data(), s.size());
     out_ += '\n';
@@ -41,12 +42,31 @@ class writer {
       f("%s(no stack trace: stacktrace=0 or trace storage full)\n", std::string(spaces, ' '));
       return;
     }
-    for (unsigned i = 0; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(fr[i]));
+    // From the user's frame on: the lock guards and wrappers above it are
+    // not what the user wrote (one frame always stays).
+    unsigned first = 0;
+    if (symbolize_)
+      while (first + 1 < n && not_user_frame(describe_frame(fr[first]), strip_)) ++first;
+    for (unsigned i = first; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(fr[i]));
+  }
+  // `at:` text, symbolized even with stacktrace=0 (one address). When `ip`
+  // lies in a lock guard or wrapper, the first user frame of `fallback`
+  // (the stack of this very acquisition) names the user's code instead.
+  std::string site(std::uintptr_t ip, std::uint32_t fallback) {
+    std::string at = describe_frame(ip);
+    if (!fallback || !not_user_frame(at, strip_)) return at;
+    unsigned n = 0;
+    const std::uintptr_t* fr = trace_frames(fallback, &n);
+    for (unsigned i = 0; i < n; ++i) {
+      std::string d = describe_frame(fr[i]);
+      if (!not_user_frame(d, strip_)) return d;
+    }
+    return at;
   }
   // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`
-  void lock_line(const void* instance, const class_snapshot& c, std::uintptr_t ip) {
+  void lock_line(const void* instance, const class_snapshot& c, std::uintptr_t ip, std::uint32_t fallback = 0) {
     f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(instance), class_name(c), class_state(c),
-      ip ? frame(ip) : std::string("?"));
+      ip ? site(ip, fallback) : std::string("?"));
   }
   void held_list(const report_record& r) {
     if (r.total_held == 0) {
@@ -86,6 +106,7 @@ class writer {
  private:
   std::string out_;
   bool symbolize_;
+  std::vector<std::string> strip_;
 };
 
 std::string who(const report_record& r) { return absl::StrFormat("%s/%d", r.thread_name, static_cast<int>(r.tid)); }
@@ -132,7 +153,7 @@ void irq_scenario(writer& w, const class_snapshot& safe, const class_snapshot& m
 // The lock being acquired and the held one it conflicts with.
 void acquiring_while_holding(writer& w, const report_record& r) {
   w.f("%s is trying to acquire lock:\n", who(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.backtrace);
   w.line();
   w.line("but task is already holding lock:");
   w.lock_line(r.other_instance, r.classes[1], r.other_ip);
@@ -190,7 +211,7 @@ void circular(writer& w, const report_record& r) {
 void inconsistent(writer& w, const report_record& r) {
   w.f("inconsistent {%s} -> {%s} usage.\n", usage_label(r.old_bit), usage_label(r.new_bit));
   w.f("%s %s takes:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.backtrace);
   w.f("{%s} state was registered at:\n", usage_label(r.old_bit));
   w.trace(r.classes[0].usage_trace[r.old_bit], 2);
   w.line();
@@ -236,7 +257,7 @@ void irq_inversion(writer& w, const report_record& r) {
 void safe_to_unsafe(writer& w, const report_record& r) {
   const char* s = state_label(r.old_bit);
   w.f("%s %s is trying to acquire:\n", who(r), irq_tag(r));
-  w.lock_line(r.instance, r.classes[0], r.ip);
+  w.lock_line(r.instance, r.classes[0], r.ip, r.backtrace);
   w.line();
   w.line("and this task is already holding:");
   w.lock_line(r.other_instance, r.classes[1], r.other_ip);
@@ -275,7 +296,7 @@ void simple_body(writer& w, const report_record& r) {
   switch (r.kind) {
     case report_kind::invalid_wait_context:
       w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
+      w.lock_line(r.instance, r.classes[0], r.ip, r.backtrace);
       w.line("other info that might help us debug this:");
       w.f("context-{%d:%d}\n", r.ctx_outer, r.ctx_inner);
       w.held_list(r);
@@ -304,7 +325,7 @@ void simple_body(writer& w, const report_record& r) {
       return;
     case report_kind::nested_lock_not_taken:
       w.f("%s is trying to lock:\n", who(r));
-      w.lock_line(r.instance, r.classes[0], r.ip);
+      w.lock_line(r.instance, r.classes[0], r.ip, r.backtrace);
       w.line();
       w.line("but this task is not holding:");
       w.line(r.message ? r.message : "?");
@@ -332,7 +353,7 @@ void simple_body(writer& w, const report_record& r) {
 }  // namespace
 
 std::string format_report(const report& rep, const report_record& r, bool symbolize) {
-  writer w(symbolize);
+  writer w(symbolize, strip_patterns(get_options().strip_frames));
   std::size_t width = 0;
   if (r.kind == report_kind::irq_safe_to_unsafe) width = 53;
   if (r.kind == report_kind::locks_held_at_exit) width = 36;

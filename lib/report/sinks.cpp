@@ -166,6 +166,10 @@ bool apply_option(options& o, std::string_view key, std::string_view value) {
   if (key == "fork_report") return parse_bool(value, &o.report_held_at_fork);
   if (key == "lock_stat") return parse_bool(value, &o.lock_stat);
   if (key == "print_summary") return parse_bool(value, &o.print_summary);
+  if (key == "strip_frames") {
+    o.strip_frames = std::string(value);
+    return true;
+  }
   if (key == "log_path") {
     o.log_path = std::string(value);
     return true;

@@ -14,6 +14,7 @@
 #include "core/trace_store.hpp"
 #include "lockdep/report.hpp"
 #include "report/format.hpp"
+#include "report/frames.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -39,7 +40,7 @@ std::string describe_frame(std::uintptr_t address) {
   // A return address points after the call: look up the call itself.
   const std::uintptr_t pc = address > 0 ? address - 1 : address;
   boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(pc));
-  std::string name = f.name();
+  std::string name = internal::readable_name(f.name());
   Dl_info info{};
   const bool have_dl = dladdr(reinterpret_cast<void*>(pc), &info) != 0;
   char buf[64];
