@@ -5,8 +5,11 @@
 // -O0 (core_members_O0_test) from the same sources.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core_test_util.hpp"
 #include "member_shapes.hpp"
@@ -149,4 +152,72 @@ TEST(CoreMembers, RecursiveLockingOfTwoLocksOfAKeyHasNoSiteLine) {
   lock_both(a, b);
   ASSERT_EQ(cap.count(), 1u);
   EXPECT_FALSE(contains(cap.first().text, "two different locks")) << cap.first().text;
+}
+
+// First constructions racing on several threads rank the calls once.
+TEST(CoreMembers, ConcurrentFirstConstructionsAgree) {
+  struct fresh_pair {
+    lockdep::mutex first;
+    lockdep::mutex second;
+  };
+  constexpr int k_threads = 4;
+  std::atomic<int> ready{0};
+  const lockdep::lock_class_key* keys[k_threads][2] = {};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < k_threads) {
+      }
+      fresh_pair p;
+      keys[t][0] = key_of(p.first);
+      keys[t][1] = key_of(p.second);
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < k_threads; ++t) {
+    EXPECT_EQ(keys[t][0], keys[0][0]);
+    EXPECT_EQ(keys[t][1], keys[0][1]);
+  }
+  EXPECT_NE(keys[0][0], keys[0][1]);
+}
+
+namespace {
+// Holds the constructing thread between two members while it is asked to.
+thread_local bool t_hold_in_gate = false;
+std::atomic<bool> g_gate_open{false};
+std::atomic<bool> g_in_gate{false};
+struct gate {
+  gate() {
+    if (!t_hold_in_gate) return;
+    g_in_gate = true;
+    while (!g_gate_open.load()) std::this_thread::yield();
+  }
+};
+struct paused_triple {
+  lockdep::mutex first;
+  gate between;
+  lockdep::mutex third;
+};
+__attribute__((noinline)) std::unique_ptr<paused_triple> make_paused_triple() {
+  return std::make_unique<paused_triple>();
+}
+}  // namespace
+
+// Another thread ranked `first` and is still building its object when this
+// one builds one by the same code: this thread's `third` is a new call
+// while `first` is known; it must rank after it, not restart.
+TEST(CoreMembers, ThreadJoiningAnotherThreadsFirstObjectRanksOn) {
+  std::unique_ptr<paused_triple> held;
+  std::thread builder([&] {
+    t_hold_in_gate = true;
+    held = make_paused_triple();
+  });
+  while (!g_in_gate.load()) std::this_thread::yield();
+  std::unique_ptr<paused_triple> mine = make_paused_triple();
+  g_gate_open = true;
+  builder.join();
+  EXPECT_NE(key_of(mine->first), key_of(mine->third));
+  EXPECT_EQ(key_of(mine->first), key_of(held->first));
+  EXPECT_EQ(key_of(mine->third), key_of(held->third));
 }
