@@ -34,10 +34,9 @@
 #define LOCKDEP_NOINLINE
 #endif
 
-// Call-site capture without std::source_location (clang 14 cannot use
-// libstdc++ 12's). Used as default arguments, so they name the caller.
-#define LOCKDEP_HERE_FILE __builtin_FILE()
-#define LOCKDEP_HERE_LINE __builtin_LINE()
+// Internal: the caller's column where the compiler has __builtin_COLUMN
+// (clang), else 0; used by lockdep::site::here() (site.hpp), which captures
+// call sites without std::source_location (clang 14 cannot use libstdc++ 12's).
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_COLUMN)
 #define LOCKDEP_HERE_COLUMN __builtin_COLUMN()

@@ -37,6 +37,7 @@
 
 #include "lockdep/config.hpp"
 #include "lockdep/lock_class_key.hpp"
+#include "lockdep/site.hpp"
 
 LOCKDEP_BEGIN_NAMESPACE
 
@@ -67,11 +68,9 @@ extern const int runtime_anchor;
 class lock_map {
  public:
   // Class chosen by the construction site (or by `name` when that site lies
-  // in a system header; see lock_class_key.hpp).
+  // in a system header; see lock_class_key.hpp and site.hpp).
   explicit lock_map(const char* name = nullptr, wait_type inner = wait_type::sleep,
-                    wait_type outer = wait_type::none, check c = check::full,
-                    const char* file = LOCKDEP_HERE_FILE, unsigned line = LOCKDEP_HERE_LINE,
-                    unsigned column = LOCKDEP_HERE_COLUMN);
+                    wait_type outer = wait_type::none, check c = check::full, site where = site::here());
   // Class chosen by an explicit key (static, or registered).
   explicit lock_map(lock_class_key& key, wait_type inner = wait_type::sleep,
                     wait_type outer = wait_type::none, check c = check::full);
@@ -191,6 +190,7 @@ class lock_map {
  public:
   constexpr explicit lock_map(const char* = nullptr, wait_type = wait_type::sleep, wait_type = wait_type::none,
                               check = check::full) {}
+  constexpr lock_map(const char*, wait_type, wait_type, check, site) {}
   constexpr explicit lock_map(lock_class_key&, wait_type = wait_type::sleep, wait_type = wait_type::none,
                               check = check::full) {}
   lock_map(const lock_map&) = delete;

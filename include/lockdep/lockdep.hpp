@@ -12,6 +12,7 @@
 //
 // Headers:
 //   lock_class_key.hpp  what a lock class is; keys, LOCKDEP_CLASS
+//   site.hpp            construction sites; passing one through a wrapper
 //   lock_map.hpp        the annotation API for locks you cannot wrap
 //   tracked.hpp         tracked<M>: instrument any Lockable, lock_traits
 //   ordered.hpp         ordered locking within one class (set_lock_cmp_fn)
@@ -36,6 +37,7 @@
 #include "lockdep/irq.hpp"
 #include "lockdep/lock_class_key.hpp"
 #include "lockdep/lock_map.hpp"
+#include "lockdep/site.hpp"
 #include "lockdep/mutex.hpp"
 #include "lockdep/ordered.hpp"
 #include "lockdep/report.hpp"

@@ -52,6 +52,10 @@ enum class option_kind : std::uint8_t {
     "seconds; a watchdog prints every thread's locks when one waits longer for a lock (0: off)")         \
   X(show_locks_signal, integer, 0, 0, 64, "a signal number that prints every thread's locks (0: off)")  \
   X(lock_stat, boolean, 0, 0, 1, "collect contention statistics (lock_stat_text())")                     \
+  X(print_summary, boolean, 0, 0, 1,                                                                      \
+    "print summary_line() ('lockdep: N classes, N dependencies, N reports ...') at exit")               \
+  X(strip_frames, text, 0, 0, 0,                                                                          \
+    "pipe-separated patterns: frames at the top of stacks containing one are not printed")              \
   X(suppressions, text, 0, 0, 0,                                                                         \
     "a file of `kind:class[,class...]` entries; matching reports are waived (lockdep/waiver.hpp)")       \
   X(report_format, text, 0, 0, 0,                                                                        \
@@ -118,6 +122,12 @@ struct options {
   int hung_timeout = static_cast<int>(option_info(option_id::hung_timeout).default_value);  // introspect.hpp
   int show_locks_signal = static_cast<int>(option_info(option_id::show_locks_signal).default_value);
   bool lock_stat = option_info(option_id::lock_stat).default_value;  // introspect.hpp
+  bool print_summary = option_info(option_id::print_summary).default_value;  // summary_line() at exit
+  // '|'-separated patterns; stack frames at the top whose text (function and
+  // file) contains one are not printed (a wrapper's Lock(), e.g.
+  // "port_stdcxx.h|MutexLock"), and `at:` names the first frame below them.
+  // The standard lock guards and lockdep's own frames are always dropped so.
+  std::string strip_frames;
   std::string suppressions;  // path of a suppressions file, read when it changes
   report_format format = report_format::text;  // report_format
 };

@@ -79,9 +79,11 @@ class ABSL_LOCKABLE tracked {
  public:
   using native_type = M;
 
-  explicit tracked(const char* name = nullptr, const char* file = LOCKDEP_HERE_FILE,
-                   unsigned line = LOCKDEP_HERE_LINE, unsigned column = LOCKDEP_HERE_COLUMN)
-      : map_(name, Traits::wait, wait_type::none, check::full, file, line, column) {}
+  // The class is the construction site (site.hpp), which a wrapper of
+  // tracked passes through from its own user.
+  explicit tracked(const char* name = nullptr, site where = site::here())
+      : map_(name, Traits::wait, wait_type::none, check::full, where) {}
+  explicit tracked(site where) : map_(nullptr, Traits::wait, wait_type::none, check::full, where) {}
   explicit tracked(lock_class_key& key) : map_(key, Traits::wait) {}
   tracked(const tracked&) = delete;
   tracked& operator=(const tracked&) = delete;
@@ -231,6 +233,8 @@ class ABSL_LOCKABLE tracked {
  public:
   using native_type = M;
   constexpr explicit tracked(const char* = nullptr) {}
+  constexpr tracked(const char*, site) {}
+  constexpr explicit tracked(site) {}
   explicit tracked(lock_class_key&) {}
   tracked(const tracked&) = delete;
   tracked& operator=(const tracked&) = delete;

@@ -51,10 +51,8 @@ class wait_map {
  public:
   // `kind` and `name` make the label `(kind:name)`; the class is the
   // creation site (plus the label).
-  explicit wait_map(const char* kind = "wait", const char* name = "work", const char* file = LOCKDEP_HERE_FILE,
-                    unsigned line = LOCKDEP_HERE_LINE, unsigned column = LOCKDEP_HERE_COLUMN)
-      : map_(internal::wait_map_name(kind, name), wait_type::none, wait_type::none, check::full, file, line,
-             column) {}
+  explicit wait_map(const char* kind = "wait", const char* name = "work", site where = site::here())
+      : map_(internal::wait_map_name(kind, name), wait_type::none, wait_type::none, check::full, where) {}
   explicit wait_map(lock_class_key& key) : map_(key, wait_type::none) {}
   wait_map(const wait_map&) = delete;
   wait_map& operator=(const wait_map&) = delete;
@@ -95,13 +93,13 @@ class thread {
     requires(!std::is_convertible_v<std::decay_t<F>, const char*> && !std::is_same_v<std::decay_t<F>, thread>)
   explicit thread(F&& f, Args&&... args)
       : map_(std::make_shared<wait_map>("thread", internal::callable_name(typeid(std::decay_t<F>)),
-                                        internal::callable_name(typeid(std::decay_t<F>)), 0, 0)) {
+                                        site(internal::callable_name(typeid(std::decay_t<F>)), 0))) {
     start(std::forward<F>(f), std::forward<Args>(args)...);
   }
 
   template <class F, class... Args>
   thread(const char* name, F&& f, Args&&... args)
-      : map_(std::make_shared<wait_map>("thread", name, internal::callable_name(typeid(std::decay_t<F>)), 1, 0)) {
+      : map_(std::make_shared<wait_map>("thread", name, site(internal::callable_name(typeid(std::decay_t<F>)), 1))) {
     start(std::forward<F>(f), std::forward<Args>(args)...);
   }
 
@@ -163,7 +161,7 @@ template <class F, class... Args>
 auto async(F&& f, Args&&... args) -> future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> {
   using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
   const char* label = internal::callable_name(typeid(std::decay_t<F>));
-  auto map = std::make_shared<wait_map>("future", label, label, 2, 0);
+  auto map = std::make_shared<wait_map>("future", label, site(label, 2));
   std::future<R> fut = std::async(
       std::launch::async,
       [map](auto&& fn, auto&&... a) -> R {

@@ -23,6 +23,7 @@ struct lock_class {
   std::uint8_t subclass = 0;
   std::uint8_t wait_inner = 0;
   std::uint8_t wait_outer = 0;
+  std::uint16_t name_version = 1;  // N of name#N, given at registration
   lock_class_key* key = nullptr;
   std::uint32_t usage_trace[usage_bits] = {};  // first trace of each bit
   // Adjacency: heads of the intrusive lists in the dependency table

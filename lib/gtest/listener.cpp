@@ -73,6 +73,20 @@ void fail_outside_reports() {
     ADD_FAILURE() << "lockdep report raised outside any test:\n" << text;
 }
 
+// A failure of the running test, located at its TEST() line (not here).
+// The report's text is in the output once: lockdep printed it already
+// unless print_reports=0, and then it is the failure message.
+void fail_current_test(const report& rep) {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const char* file = test ? test->file() : nullptr;
+  const int line = test ? test->line() : -1;
+  const std::string message = get_options().print_reports
+                                  ? "lockdep report during this test: " + rep.header + " (printed above)"
+                                  : "lockdep report during this test:\n" + rep.text;
+  ::testing::internal::AssertHelper(::testing::TestPartResult::kNonFatalFailure, file, line, message.c_str()) =
+      ::testing::Message();
+}
+
 void observe(const report& rep) {
   if (rep.waived) return;  // counted and listed by lockdep; never a failure
   listener_state& st = state();
@@ -83,7 +97,7 @@ void observe(const report& rep) {
   }
   if (st.in_test) {
     g.unlock();
-    ADD_FAILURE() << "lockdep report during this test:\n" << rep.text;
+    fail_current_test(rep);
     return;
   }
   ++st.outside_total;
@@ -139,6 +153,10 @@ class listener : public ::testing::EmptyTestEventListener {
   void OnTestIterationEnd(const ::testing::UnitTest&, int) override {
     lockdep::flush_reports();
     fail_outside_reports();
+  }
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    // print_summary=1 prints it at exit instead (once).
+    if (!get_options().print_summary) write_stderr(summary_line() + "\n");
   }
 };
 

@@ -68,7 +68,7 @@ class_info make_class_info(const class_snapshot& c) {
   ci.usage = u;
   ci.wait_inner = c.wait_inner;
   ci.wait_outer = c.wait_outer ? c.wait_outer : c.wait_inner;
-  if (c.site_file) ci.key_location = absl::StrCat(c.site_file, ":", c.site_line);
+  if (c.site_file) ci.key_location = ci.site = absl::StrCat(c.site_file, ":", c.site_line);
   else if (c.name) ci.key_location = c.name;
   for (unsigned b = 0; b < usage_bits; ++b)
     if (c.usage & bit_mask(b)) ci.usage_traces.emplace_back(usage_label(b), make_trace(c.usage_trace[b]));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "report/format.hpp"
+#include "report/frames.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -33,7 +34,7 @@ const stack_trace& usage_trace(const class_info& c, const std::string& label) {
 
 class writer {
  public:
-  explicit writer(bool symbolize) : symbolize_(symbolize) {}
+  writer(bool symbolize, std::vector<std::string> strip) : symbolize_(symbolize), strip_(std::move(strip)) {}
   void line(std::string_view s = {}) {
     out_.append(s.data(), s.size());
     out_ += '\n';
@@ -53,17 +54,35 @@ class writer {
   std::string frame(std::uintptr_t pc) { return symbolize_ ? describe_frame(pc) : absl::StrFormat("0x%x", pc); }
   // Frames indented by `spaces`.
   void trace(const stack_trace& t, unsigned spaces) {
-    if (t.empty()) {
+    const std::size_t n = t.frames.size();
+    if (n == 0) {
       f("%s(no stack trace: stacktrace=0 or trace storage full)\n", std::string(spaces, ' '));
       return;
     }
-    for (std::uintptr_t pc : t.frames) f("%s%s\n", std::string(spaces, ' '), frame(pc));
+    // From the user's frame on: the lock guards and wrappers above it are
+    // not what the user wrote (one frame always stays).
+    std::size_t first = 0;
+    if (symbolize_)
+      while (first + 1 < n && not_user_frame(describe_frame(t.frames[first]), strip_)) ++first;
+    for (std::size_t i = first; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(t.frames[i]));
+  }
+  // `at:` text, symbolized even with stacktrace=0 (one address). When `ip`
+  // lies in a lock guard or wrapper, the first user frame of `fallback`
+  // (the stack of this very acquisition) names the user's code instead.
+  std::string site(std::uintptr_t ip, const stack_trace* fallback) {
+    std::string at = describe_frame(ip);
+    if (!fallback || !not_user_frame(at, strip_)) return at;
+    for (std::uintptr_t pc : fallback->frames) {
+      std::string d = describe_frame(pc);
+      if (!not_user_frame(d, strip_)) return d;
+    }
+    return at;
   }
   // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`, then
   // the class's print function's text for this lock, if any.
-  void lock_line(const held_lock_info& h) {
+  void lock_line(const held_lock_info& h, const stack_trace* fallback = nullptr) {
     f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name, class_state(h.cls),
-      h.acquire_ip ? frame(h.acquire_ip) : std::string("?"));
+      h.acquire_ip ? site(h.acquire_ip, fallback) : std::string("?"));
     if (!h.description.empty()) f("    %s\n", h.description);
   }
   void held_list(const report& r) {
@@ -103,6 +122,7 @@ class writer {
  private:
   std::string out_;
   bool symbolize_;
+  std::vector<std::string> strip_;
 };
 
 const held_lock_info& acquiring(const report& r) {
@@ -159,7 +179,7 @@ void irq_scenario(writer& w, const class_info& safe, const class_info& middle, c
 // `after_held` (the kernel's lock comparison line) if not empty.
 void acquiring_while_holding(writer& w, const report& r, const std::string& after_held = {}) {
   w.f("%s is trying to acquire lock:\n", who(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   w.line();
   w.line("but task is already holding lock:");
   w.lock_line(conflicting(r));
@@ -174,7 +194,16 @@ void recursive(writer& w, const report& r) {
   w.f("  %s%s);\n", lock_verb(conflicting(r).read), conflicting(r).cls.name);
   w.f("  %s%s);\n", lock_verb(acquiring(r).read), acquiring(r).cls.name);
   w.deadlock_line();
-  w.line(" May be due to missing lock nesting notation");
+  const class_info& c = acquiring(r).cls;
+  if (acquiring(r).instance != conflicting(r).instance && !c.site.empty()) {
+    // Nothing told the two locks apart: say so rather than hint at nesting.
+    const std::size_t slash = c.site.rfind('/');
+    w.f(" two different locks constructed at %s share a class; if they play different roles, give them "
+        "names or keys\n", slash == std::string::npos ? c.site : c.site.substr(slash + 1));
+    w.line(" (if they are one role nested on purpose, annotate the nesting: lock_nested, lock_nest_lock)");
+  } else {
+    w.line(" May be due to missing lock nesting notation");
+  }
   w.line();
   w.held_list(r);
 }
@@ -212,7 +241,7 @@ void inconsistent(writer& w, const report& r) {
   const class_info& c = r.classes[0];
   w.f("%s\n", r.detail);
   w.f("%s %s takes:\n", who(r), irq_tag(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   w.f("{%s} state was registered at:\n", r.old_usage);
   w.trace(usage_trace(c, r.old_usage), 2);
   w.line();
@@ -229,7 +258,7 @@ void irq_inversion(writer& w, const report& r) {
   const class_info& self = r.classes[0];
   const class_info& other = r.classes[1];
   w.f("%s just changed the state of lock:\n", who(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   if (r.irq_forwards)
     w.f("but this lock took another, %s-unsafe lock in the past:\n", r.irq_state_name);
   else
@@ -259,7 +288,7 @@ void safe_to_unsafe(writer& w, const report& r) {
   const std::string& s = r.irq_state_name;
   const class_info &next = r.classes[0], &prev = r.classes[1], &safe = r.classes[2], &unsafe = r.classes[3];
   w.f("%s %s is trying to acquire:\n", who(r), irq_tag(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   w.line();
   w.line("and this task is already holding:");
   w.lock_line(conflicting(r));
@@ -295,7 +324,7 @@ void safe_to_unsafe(writer& w, const report& r) {
 
 void wait_context(writer& w, const report& r) {
   w.f("%s is trying to lock:\n", who(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   w.line("other info that might help us debug this:");
   w.f("context-{%d:%d}\n", r.context_outer, r.context_inner);
   w.held_list(r);
@@ -322,7 +351,7 @@ void lock_freed(writer& w, const report& r) {
 
 void nested_not_taken(writer& w, const report& r) {
   w.f("%s is trying to lock:\n", who(r));
-  w.lock_line(acquiring(r));
+  w.lock_line(acquiring(r), &r.backtrace);
   w.line();
   w.line("but this task is not holding:");
   w.line(r.detail.empty() ? "?" : r.detail);
@@ -353,7 +382,7 @@ void misuse(writer& w, const report& r) {
 }  // namespace
 
 std::string format_report(const report& r, bool symbolize) {
-  writer w(symbolize);
+  writer w(symbolize, strip_patterns(get_options().strip_frames));
   const report_kind_info& kind = kind_info(r.kind);
   if (kind.banner_width < 0)
     w.line(r.header);

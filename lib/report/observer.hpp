@@ -17,6 +17,8 @@ std::uint64_t set_report_observer(report_observer o) noexcept;
 
 // stacktrace.cpp: let the core capture stacks with Boost.Stacktrace.
 void install_capture_hook();
+// site_groups.cpp: let the core group construction sites by symbolized line.
+void install_site_group_hook();
 
 // waivers.cpp: the reason of the first waiver matching `rep`, if any.
 bool find_waiver(const report& rep, std::string* reason);

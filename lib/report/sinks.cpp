@@ -189,6 +189,8 @@ bool apply_option(options& o, const option_item& it) {
     case option_id::hung_timeout: o.hung_timeout = n; break;
     case option_id::show_locks_signal: o.show_locks_signal = n; break;
     case option_id::lock_stat: o.lock_stat = on; break;
+    case option_id::print_summary: o.print_summary = on; break;
+    case option_id::strip_frames: o.strip_frames = std::string(it.value); break;
     case option_id::suppressions: o.suppressions = std::string(it.value); break;
     case option_id::report_format: return parse_report_format(it.value, &o.format);
     case option_id::max_classes:
@@ -239,8 +241,13 @@ struct init_runtime {
                                   }};
     set_fork_hooks(&hooks);
     install_capture_hook();
+    install_site_group_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
+    std::atexit([] {
+      const options o = get_options();
+      if (o.print_summary) print_text(o, summary_line() + "\n");
+    });
     // Reports queued by locks used before this initializer ran.
     deliver_pending();
   }
@@ -320,6 +327,12 @@ bool parse_options(std::string_view text) {
   });
   set_options(o);
   return ok;
+}
+
+std::string summary_line() {
+  const statistics s = get_statistics();
+  return absl::StrFormat("lockdep: %d classes, %d dependencies, %d reports (%d waived, %d suppressed)",
+                         s.classes, s.dependencies, s.reports, s.waived, s.suppressed);
 }
 
 statistics get_statistics() {

@@ -13,6 +13,7 @@
 
 #include "core/trace_store.hpp"
 #include "lockdep/report.hpp"
+#include "report/frames.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -41,7 +42,7 @@ frame_info symbolize_frame(std::uintptr_t address) {
   // A return address points after the call: look up the call itself.
   const std::uintptr_t pc = address > 0 ? address - 1 : address;
   boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(pc));
-  out.function = f.name();
+  out.function = internal::readable_name(f.name());
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(pc), &info) != 0) {
     if (info.dli_fname) out.module = info.dli_fname;

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/frontend.hpp"
 #include "lockdep/wait.hpp"
+#include "report/frames.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -51,7 +52,7 @@ const char* callable_name(const std::type_info& type) {
     std::lock_guard<spin_mutex> g(t.lock);
     if (auto it = t.callables.find(std::type_index(type)); it != t.callables.end()) return it->second;
   }
-  std::string demangled = boost::core::demangle(type.name());  // outside the lock: it allocates a lot
+  std::string demangled = readable_name(boost::core::demangle(type.name()));  // outside the lock: it allocates a lot
   std::lock_guard<spin_mutex> g(t.lock);
   const char* p = intern(t, std::move(demangled));
   t.callables.emplace(std::type_index(type), p);

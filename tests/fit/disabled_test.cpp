@@ -80,6 +80,15 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
     lockdep::hardirq_scope irq;
     EXPECT_FALSE(lockdep::in_hardirq());
   }
+  // A wrapper passing its user's site through (site.hpp) builds too.
+  lockdep::mutex sited{lockdep::site::here()};
+  lockdep::mutex named_sited{"named", lockdep::site::here()};
+  lockdep::lock_map sited_map{"m", lockdep::wait_type::sleep, lockdep::wait_type::none, lockdep::check::full,
+                              lockdep::site("file.cc", 1)};
+  sited.lock();
+  named_sited.lock();
+  named_sited.unlock();
+  sited.unlock();
   lockdep::shared_mutex rw{"rw"};
   {
     lockdep::shared_lock r(rw);

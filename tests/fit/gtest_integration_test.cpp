@@ -132,6 +132,50 @@ TEST(GtestChild, ReportInsideTestFailsThatTest) {
   EXPECT_EQ(r.output.find("[  FAILED  ] Child.Clean"), std::string::npos) << r.output;
 }
 
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Issue 13: the failure points at the test, not at lockdep's listener, and
+// the report's text is in the output once.
+TEST(GtestChild, ReportFailureIsLocatedAtTheTestAndPrintedOnce) {
+  child_result r = run_child("", "Child.AbbaInsideTest");
+  EXPECT_EQ(r.exit_status, 1) << r.output;
+  EXPECT_NE(r.output.find("gtest_child.cpp:57: Failure"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("listener.cpp"), std::string::npos) << r.output;
+  EXPECT_EQ(occurrences(r.output, "WARNING: possible circular locking dependency detected\n"), 1u) << r.output;
+  EXPECT_NE(r.output.find("lockdep report during this test: WARNING: possible circular locking dependency "
+                          "detected (printed above)"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(GtestChild, ReportTextIsTheFailureMessageWhenNotPrinted) {
+  child_result r = run_child("LOCKDEP_OPTIONS=print_reports=0", "Child.AbbaInsideTest");
+  EXPECT_EQ(r.exit_status, 1) << r.output;
+  EXPECT_EQ(occurrences(r.output, "WARNING: possible circular locking dependency detected\n"), 1u) << r.output;
+  EXPECT_EQ(r.output.find("(printed above)"), std::string::npos) << r.output;
+}
+
+TEST(GtestChild, RunEndsWithOneSummaryLine) {
+  child_result r = run_child("", "Child.Clean");
+  EXPECT_EQ(r.exit_status, 0) << r.output;
+  EXPECT_EQ(occurrences(r.output, "lockdep: "), 1u) << r.output;
+  EXPECT_NE(r.output.find(" classes, "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" dependencies, 0 reports (0 waived, 0 suppressed)\n"), std::string::npos) << r.output;
+  child_result failing = run_child("", "Child.AbbaInsideTest:Child.WaivedAbba");
+  EXPECT_NE(failing.output.find(" dependencies, 1 reports (1 waived, 0 suppressed)\n"), std::string::npos)
+      << failing.output;
+}
+
+TEST(GtestChild, PrintSummaryPrintsItOnceAtExit) {
+  child_result r = run_child("LOCKDEP_OPTIONS=print_summary=1", "Child.Clean");
+  EXPECT_EQ(r.exit_status, 0) << r.output;
+  EXPECT_EQ(occurrences(r.output, " dependencies, 0 reports (0 waived, 0 suppressed)\n"), 1u) << r.output;
+}
+
 TEST(GtestChild, ReportFromAnotherThreadFailsTheTest) {
   child_result r = run_child("", "Child.AbbaInAnotherThread");
   EXPECT_EQ(r.exit_status, 1) << r.output;

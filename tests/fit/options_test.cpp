@@ -49,6 +49,8 @@ TEST(Options, EveryKnownOptionParses) {
   ASSERT_TRUE(lockdep::parse_options("show_locks_signal=0:lock_stat=0"));
   EXPECT_EQ(lockdep::get_options().show_locks_signal, 0);
   EXPECT_FALSE(lockdep::get_options().lock_stat);
+  ASSERT_TRUE(lockdep::parse_options("print_summary=1"));
+  EXPECT_TRUE(lockdep::get_options().print_summary);
   testing::internal::CaptureStderr();
   EXPECT_FALSE(lockdep::parse_options("show_locks_signal=100000"));
   EXPECT_NE(testing::internal::GetCapturedStderr().find("show_locks_signal=100000"), std::string::npos);

@@ -1,0 +1,64 @@
+// lockdep/site.hpp - where a lock was constructed.
+//
+// A lock without a name or key gets its class from its construction site.
+// Every lock type's constructor takes a `lockdep::site` as its last argument,
+// defaulted to `lockdep::site::here()`, which records the *caller's* file,
+// line, function (and column on clang) and the address of the call. A lock
+// type of your own that wraps a lockdep lock passes its user's site through,
+// so its users' locks are classed by where *they* construct them:
+//
+//   class Mutex {                                  // port/port.h
+//    public:
+//     explicit Mutex(lockdep::site s = lockdep::site::here()) : mu_(s) {}
+//     void Lock() { mu_.lock(); }
+//     void Unlock() { mu_.unlock(); }
+//    private:
+//     lockdep::mutex mu_;
+//   };
+//   struct DBImpl { port::Mutex mutex_; port::Mutex stats_mutex_; };
+//
+// Here mutex_ and stats_mutex_ are two classes, each one class in every
+// DBImpl and every translation unit (see lock_class_key.hpp for the rules).
+// Without the parameter every port::Mutex would be one class: the site
+// inside Mutex's constructor.
+//
+// here() is an out-of-line call on purpose: its return address tells apart
+// two members built by one constructor (two calls) from the elements of one
+// array (one call in a loop). It works as a default argument with g++ 12 and
+// clang 14, where std::source_location (clang 14 with libstdc++) does not.
+#pragma once
+
+#include "lockdep/config.hpp"
+
+LOCKDEP_BEGIN_NAMESPACE
+
+class site {
+ public:
+  // The call site of the function whose default argument this is.
+  LOCKDEP_NOINLINE static site here(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+                                    const char* function = __builtin_FUNCTION(),
+                                    unsigned column = LOCKDEP_HERE_COLUMN) noexcept {
+    return site(file, line, column, function, __builtin_return_address(0));
+  }
+  // A site spelled out (generated code, a site recorded elsewhere). `pc`
+  // may be null: then locks built at this file:line are one class.
+  constexpr site(const char* file, unsigned line, unsigned column = 0, const char* function = nullptr,
+                 const void* pc = nullptr) noexcept
+      : file_(file), function_(function), pc_(pc), line_(line), column_(column) {}
+
+  const char* file() const { return file_; }
+  unsigned line() const { return line_; }
+  unsigned column() const { return column_; }  // 0 where the compiler has none (g++)
+  const char* function() const { return function_; }
+  // Return address of the here() call (null when spelled out).
+  const void* pc() const { return pc_; }
+
+ private:
+  const char* file_;
+  const char* function_;
+  const void* pc_;
+  unsigned line_;
+  unsigned column_;
+};
+
+LOCKDEP_END_NAMESPACE

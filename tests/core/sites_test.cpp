@@ -1,0 +1,145 @@
+// Report sites name the user's code (issue 13): `at:` of the acquisition and
+// the first frame of the stack are the test's own function and file, never
+// std::lock_guard or lockdep's headers; names are the public ones (no
+// v1_on, no lock_traits); stacktrace=0 still symbolizes `at:`; strip_frames
+// drops a wrapper's frame. Built at -O2 (core_sites_test) and -O0
+// (core_sites_O0_test).
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+
+#include "core_test_util.hpp"
+
+using core_test::contains;
+using lockdep::report_kind;
+
+namespace {
+
+// The line after "is trying to acquire lock:".
+std::string acquire_line(const std::string& text) {
+  const std::size_t at = text.find("is trying to acquire lock:\n");
+  if (at == std::string::npos) return {};
+  const std::size_t start = text.find('\n', at) + 1;
+  return text.substr(start, text.find('\n', start) - start);
+}
+std::string first_stack_frame(const std::string& text) {
+  const std::size_t at = text.find("stack backtrace:\n");
+  if (at == std::string::npos) return {};
+  const std::size_t start = at + std::string("stack backtrace:\n").size();
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+struct options_guard {
+  lockdep::options saved = lockdep::get_options();
+  ~options_guard() { lockdep::set_options(saved); }
+};
+
+// A project's wrapper whose Lock() stays a frame of its own.
+class wrapped_lock {
+ public:
+  explicit wrapped_lock(const char* name, lockdep::site s = lockdep::site::here()) : mu_(name, s) {}
+  __attribute__((noinline)) void Lock() { mu_.lock(); }
+  __attribute__((noinline)) void Unlock() { mu_.unlock(); }
+
+ private:
+  lockdep::mutex mu_;
+};
+
+// The user's code: both orders through std::lock_guard; the second reported.
+__attribute__((noinline)) void user_abba(lockdep::mutex& a, lockdep::mutex& b) {
+  {
+    std::lock_guard<lockdep::mutex> ga(a);
+    std::lock_guard<lockdep::mutex> gb(b);
+  }
+  std::lock_guard<lockdep::mutex> gb(b);
+  std::lock_guard<lockdep::mutex> ga(a);  // reported
+}
+
+}  // namespace
+
+TEST(CoreSites, AtAndFirstFrameNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"sites_a"}, b{"sites_b"};
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << at;
+  EXPECT_TRUE(contains(at, "user_abba")) << at;
+  EXPECT_FALSE(contains(at, "lock_guard")) << at;
+  const std::string top = first_stack_frame(text);
+  EXPECT_TRUE(contains(top, "sites_test.cpp:")) << top;
+  EXPECT_FALSE(contains(top, "lock_guard")) << top;
+  EXPECT_FALSE(contains(text, "v1_on")) << text;
+  EXPECT_FALSE(contains(text, "lock_traits")) << text;
+}
+
+TEST(CoreSites, ReadableNamesOfTheLockTypes) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"names_a"}, b{"names_b"};
+  auto nest = [](lockdep::mutex& first, lockdep::mutex& second) {
+    std::lock_guard<lockdep::mutex> g1(first);
+    std::lock_guard<lockdep::mutex> g2(second);
+  };
+  nest(a, b);
+  nest(b, a);
+  ASSERT_EQ(cap.count(), 1u);
+  const std::string text = cap.first().text;
+  EXPECT_FALSE(contains(text, "v1_on")) << text;
+  EXPECT_FALSE(contains(text, "tracked<std::mutex")) << text;
+}
+
+TEST(CoreSites, StacktraceOffStillSymbolizesAt) {
+  options_guard keep;
+  lockdep_test::report_capture cap;
+  lockdep::options o = lockdep::get_options();
+  o.stacktrace = false;
+  lockdep::set_options(o);
+  lockdep::mutex a{"nost_a"}, b{"nost_b"};
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_FALSE(contains(at, "at: 0x")) << at;
+  // Without a stack there is nothing to look past a guard with; the site is
+  // still a function and file:line.
+  EXPECT_TRUE(contains(at, ".cpp:") || contains(at, ".h:")) << at;
+}
+
+TEST(CoreSites, StripFramesDropsAWrappersFrame) {
+  options_guard keep;
+  lockdep_test::report_capture cap;
+  wrapped_lock a{"strip_a"}, b{"strip_b"};
+  a.Lock();
+  b.Lock();
+  b.Unlock();
+  a.Unlock();
+  lockdep::options o = lockdep::get_options();
+  o.strip_frames = "wrapped_lock::Lock";
+  lockdep::set_options(o);
+  b.Lock();
+  a.Lock();  // reported
+  a.Unlock();
+  b.Unlock();
+  ASSERT_EQ(cap.count(), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_TRUE(contains(at, "StripFramesDropsAWrappersFrame")) << at;
+  EXPECT_FALSE(contains(first_stack_frame(text), "wrapped_lock")) << text;
+}
+
+TEST(CoreSites, WithoutStripFramesTheWrapperFrameStays) {
+  lockdep_test::report_capture cap;
+  wrapped_lock a{"keep_a"}, b{"keep_b"};
+  a.Lock();
+  b.Lock();
+  b.Unlock();
+  a.Unlock();
+  b.Lock();
+  a.Lock();
+  a.Unlock();
+  b.Unlock();
+  ASSERT_EQ(cap.count(), 1u);
+  EXPECT_TRUE(contains(acquire_line(cap.first().text), "wrapped_lock::Lock")) << cap.first().text;
+}
