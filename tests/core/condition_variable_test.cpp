@@ -105,10 +105,9 @@ TEST(ConditionVariable, WaitOnAMutexNotHeldIsReportedAtTheWait) {
   const auto r = cap.first();
   EXPECT_EQ(r.kind, report_kind::bad_unlock_balance);
   EXPECT_EQ(r.classes.at(0).name, "cv_not_held_mu2");
-  const std::size_t at = r.text.find("(cv_not_held_mu2) at:\n");
-  ASSERT_NE(at, std::string::npos) << r.text;
-  const std::string at_line = r.text.substr(at, r.text.find('\n', r.text.find('\n', at) + 1) - at);
-  EXPECT_TRUE(contains(at_line, "WaitOnAMutexNotHeldIsReportedAtTheWait")) << at_line;
+  const std::string at = core_test::at_line(r.text, "cv_not_held_mu2");
+  ASSERT_FALSE(at.empty()) << r.text;
+  EXPECT_TRUE(contains(at, "WaitOnAMutexNotHeldIsReportedAtTheWait")) << at;
   EXPECT_TRUE(lockdep::is_held(mu.lockdep_map()));
   mu.unlock();  // held since the wait returned
   EXPECT_EQ(cap.count(), 1u);
