@@ -14,9 +14,10 @@
 // std::condition_variable_any (the alternative, which also works with
 // lockdep::mutex) pays on every wait.
 //
-// The interface is std::condition_variable's, for std::unique_lock<lockdep::mutex>:
-// wait, wait_for and wait_until, each with or without a predicate, and
-// notify_one / notify_all. A predicate runs with the mutex held (and lockdep
+// The interface is std::condition_variable's, for std::unique_lock<lockdep::mutex>
+// (or lockdep::unique_lock<lockdep::mutex> from guard.hpp): wait, wait_for
+// and wait_until, each with or without a predicate, and notify_one /
+// notify_all. A predicate runs with the mutex held (and lockdep
 // knows it is held). Spurious wake-ups happen as with the standard type; use
 // the predicate forms.
 //
@@ -35,6 +36,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <mutex>
 #include <utility>
@@ -42,6 +44,15 @@
 #include "lockdep/mutex.hpp"
 
 LOCKDEP_BEGIN_NAMESPACE
+
+namespace internal {
+// std::unique_lock<lockdep::mutex> or lockdep::unique_lock<lockdep::mutex>
+// (guard.hpp, for Clang's -Wthread-safety): whatever names its mutex.
+template <class Lock>
+concept lock_of_lockdep_mutex = requires(Lock& l) {
+  { l.mutex() } -> std::same_as<mutex*>;
+};
+}  // namespace internal
 
 class condition_variable {
  public:
@@ -54,21 +65,22 @@ class condition_variable {
 
   // Blocks until notified (or woken spuriously); `lock` is released while
   // waiting and held again on return.
-  LOCKDEP_ALWAYS_INLINE void wait(std::unique_lock<mutex>& lock) {
+  template <internal::lock_of_lockdep_mutex Lock>
+  LOCKDEP_ALWAYS_INLINE void wait(Lock& lock) {
     std::unique_lock<std::mutex> native = release_for_wait(*lock.mutex());
     cv_.wait(native);
     reacquire_after_wait(*lock.mutex(), native);
   }
   // Waits until `stop_waiting()` returns true (checked with the lock held).
-  template <class Predicate>
-  void wait(std::unique_lock<mutex>& lock, Predicate stop_waiting) {
+  template <internal::lock_of_lockdep_mutex Lock, class Predicate>
+  void wait(Lock& lock, Predicate stop_waiting) {
     while (!stop_waiting()) wait(lock);
   }
 
   // Waits until notified or until `deadline`; std::cv_status::timeout if the
   // deadline passed.
-  template <class Clock, class Duration>
-  LOCKDEP_ALWAYS_INLINE std::cv_status wait_until(std::unique_lock<mutex>& lock,
+  template <internal::lock_of_lockdep_mutex Lock, class Clock, class Duration>
+  LOCKDEP_ALWAYS_INLINE std::cv_status wait_until(Lock& lock,
                                                   const std::chrono::time_point<Clock, Duration>& deadline) {
     std::unique_lock<std::mutex> native = release_for_wait(*lock.mutex());
     const std::cv_status status = cv_.wait_until(native, deadline);
@@ -76,23 +88,20 @@ class condition_variable {
     return status;
   }
   // Returns `stop_waiting()` as last evaluated: false only on a timeout.
-  template <class Clock, class Duration, class Predicate>
-  bool wait_until(std::unique_lock<mutex>& lock, const std::chrono::time_point<Clock, Duration>& deadline,
-                  Predicate stop_waiting) {
+  template <internal::lock_of_lockdep_mutex Lock, class Clock, class Duration, class Predicate>
+  bool wait_until(Lock& lock, const std::chrono::time_point<Clock, Duration>& deadline, Predicate stop_waiting) {
     while (!stop_waiting())
       if (wait_until(lock, deadline) == std::cv_status::timeout) return stop_waiting();
     return true;
   }
 
   // Waits until notified or for at most `timeout` (measured on steady_clock).
-  template <class Rep, class Period>
-  LOCKDEP_ALWAYS_INLINE std::cv_status wait_for(std::unique_lock<mutex>& lock,
-                                                const std::chrono::duration<Rep, Period>& timeout) {
+  template <internal::lock_of_lockdep_mutex Lock, class Rep, class Period>
+  LOCKDEP_ALWAYS_INLINE std::cv_status wait_for(Lock& lock, const std::chrono::duration<Rep, Period>& timeout) {
     return wait_until(lock, std::chrono::steady_clock::now() + timeout);
   }
-  template <class Rep, class Period, class Predicate>
-  bool wait_for(std::unique_lock<mutex>& lock, const std::chrono::duration<Rep, Period>& timeout,
-                Predicate stop_waiting) {
+  template <internal::lock_of_lockdep_mutex Lock, class Rep, class Period, class Predicate>
+  bool wait_for(Lock& lock, const std::chrono::duration<Rep, Period>& timeout, Predicate stop_waiting) {
     return wait_until(lock, std::chrono::steady_clock::now() + timeout, std::move(stop_waiting));
   }
 

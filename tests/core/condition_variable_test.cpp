@@ -47,6 +47,30 @@ TEST(ConditionVariable, TokenHandOffBetweenTwoThreadsIsSilent) {
   EXPECT_EQ(cap.count(), 0u);
 }
 
+// lockdep::unique_lock (guard.hpp, for -Wthread-safety) works as well as
+// std::unique_lock; a lock of another mutex type does not compile.
+static_assert(lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<lockdep::mutex>>);
+static_assert(lockdep::internal::lock_of_lockdep_mutex<lockdep::unique_lock<lockdep::mutex>>);
+static_assert(!lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<std::mutex>>);
+
+TEST(ConditionVariable, WaitsWithTheAnnotatedUniqueLock) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex mu{"cv_guard_mu"};
+  lockdep::condition_variable cv;
+  bool ready = false;
+  lockdep::unique_lock<lockdep::mutex> lock(mu);
+  std::thread other([&] {
+    lockdep::unique_lock<lockdep::mutex> g(mu);
+    ready = true;
+    cv.notify_one();
+  });
+  EXPECT_TRUE(cv.wait_for(lock, 30s, [&] { return ready; }));
+  EXPECT_TRUE(lockdep::is_held(mu.lockdep_map()));
+  lock.unlock();
+  other.join();
+  EXPECT_EQ(cap.count(), 0u);
+}
+
 // The wait returns with the mutex held, and lockdep knows it: a lock taken
 // after the wait is ordered after the mutex, so the reverse order is reported.
 TEST(ConditionVariable, MutexIsHeldAgainAfterTheWaitAsFarAsLockdepKnows) {
