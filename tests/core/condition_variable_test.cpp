@@ -47,20 +47,18 @@ TEST(ConditionVariable, TokenHandOffBetweenTwoThreadsIsSilent) {
   EXPECT_EQ(cap.count(), 0u);
 }
 
-// lockdep::unique_lock (guard.hpp, for -Wthread-safety) works as well as
-// std::unique_lock; a lock of another mutex type does not compile.
-static_assert(lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<lockdep::mutex>>);
-static_assert(lockdep::internal::lock_of_lockdep_mutex<lockdep::unique_lock<lockdep::mutex>>);
-static_assert(!lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<std::mutex>>);
-
-TEST(ConditionVariable, WaitsWithTheAnnotatedUniqueLock) {
+// While waiting the mutex is released, for lockdep too: another thread takes
+// it (only possible while the waiter waits), sets the flag and notifies; the
+// waiter holds it again afterwards, and nothing is reported.
+template <class Lock>
+void hand_off_through_wait() {
   lockdep_test::report_capture cap;
-  lockdep::mutex mu{"cv_guard_mu"};
+  lockdep::mutex mu{"cv_handoff_mu"};
   lockdep::condition_variable cv;
   bool ready = false;
-  lockdep::unique_lock<lockdep::mutex> lock(mu);
+  Lock lock(mu);
   std::thread other([&] {
-    lockdep::unique_lock<lockdep::mutex> g(mu);
+    Lock g(mu);
     ready = true;
     cv.notify_one();
   });
@@ -69,6 +67,16 @@ TEST(ConditionVariable, WaitsWithTheAnnotatedUniqueLock) {
   lock.unlock();
   other.join();
   EXPECT_EQ(cap.count(), 0u);
+}
+
+// lockdep::unique_lock (guard.hpp, for -Wthread-safety) works as well as
+// std::unique_lock; a lock of another mutex type does not compile.
+static_assert(lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<lockdep::mutex>>);
+static_assert(lockdep::internal::lock_of_lockdep_mutex<lockdep::unique_lock<lockdep::mutex>>);
+static_assert(!lockdep::internal::lock_of_lockdep_mutex<std::unique_lock<std::mutex>>);
+
+TEST(ConditionVariable, WaitsWithTheAnnotatedUniqueLock) {
+  hand_off_through_wait<lockdep::unique_lock<lockdep::mutex>>();
 }
 
 // The wait returns with the mutex held, and lockdep knows it: a lock taken
@@ -95,25 +103,8 @@ TEST(ConditionVariable, MutexIsHeldAgainAfterTheWaitAsFarAsLockdepKnows) {
   EXPECT_EQ(cap.first().kind, report_kind::circular_dependency);
 }
 
-// While waiting the mutex is released, for lockdep too: the waiter holds
-// nothing, so another thread may take the locks in any order meanwhile and
-// the waiter's stack is back to [mu] afterwards.
 TEST(ConditionVariable, MutexIsReleasedDuringTheWait) {
-  lockdep_test::report_capture cap;
-  lockdep::mutex mu{"cv_released_mu"};
-  lockdep::condition_variable cv;
-  bool ready = false;
-  std::unique_lock<lockdep::mutex> lock(mu);
-  std::thread other([&] {
-    std::lock_guard<lockdep::mutex> g(mu);  // only possible while main waits
-    ready = true;
-    cv.notify_one();
-  });
-  cv.wait(lock, [&] { return ready; });
-  EXPECT_TRUE(lockdep::is_held(mu.lockdep_map()));
-  lock.unlock();
-  other.join();
-  EXPECT_EQ(cap.count(), 0u);
+  hand_off_through_wait<std::unique_lock<lockdep::mutex>>();
 }
 
 // A wait on a mutex not held is reported at the wait, once, as bad unlock
