@@ -109,6 +109,10 @@ enum acquire_flags : unsigned {
   k_bad_subclass = 1u << 8,        // caller passed a subclass outside 0..7
 };
 LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept;
+// acquire(m, 0, nullptr): a plain exclusive lock(), the most common call.
+// Its own entry so the warm path is compiled for constant flags (no read,
+// trylock, subclass or nest tests, no computed usage index).
+LOCKDEP_NOINLINE void acquire_exclusive(lock_map& m) noexcept;
 LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;

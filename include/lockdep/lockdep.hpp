@@ -18,6 +18,8 @@
 //   ordered.hpp         ordered locking within one class (set_lock_cmp_fn)
 //   mutex.hpp           mutex, timed_mutex, recursive_mutex, shared_mutex,
 //                       spinlock, rwlock; spin_lock_irq & co.
+//   condition_variable.hpp  condition_variable for lockdep::mutex (no
+//                       internal mutex, unlike std::condition_variable_any)
 //   irq.hpp             simulated hardirq/softirq contexts, signal handlers
 //   report.hpp          structured reports, callbacks, options, statistics
 //   waiver.hpp          accept known reports, with a reason (waive)
@@ -33,6 +35,7 @@
 //                       pulls in Abseil's synchronization library)
 #pragma once
 
+#include "lockdep/condition_variable.hpp"
 #include "lockdep/config.hpp"
 #include "lockdep/irq.hpp"
 #include "lockdep/lock_class_key.hpp"

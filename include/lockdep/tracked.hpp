@@ -89,7 +89,8 @@ class ABSL_LOCKABLE tracked {
   tracked& operator=(const tracked&) = delete;
 
   LOCKDEP_ALWAYS_INLINE void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    internal::acquire(map_, kExclusive, nullptr);
+    if constexpr (kExclusive == 0) internal::acquire_exclusive(map_);
+    else internal::acquire(map_, kExclusive, nullptr);
     lock_real();
   }
   // Nesting annotation: lock a second lock of this class at `subclass`.

@@ -69,6 +69,11 @@ void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
   acquire_warm(m, flags, nest, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
 }
 
+void acquire_exclusive(lock_map& m) noexcept {
+  acquire_warm(m, static_cast<unsigned>(read_mode::exclusive), nullptr,
+               reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
+
 bool release_at(lock_map& m, std::uintptr_t ip) noexcept { return release_warm(m, ip); }
 
 bool release(lock_map& m) noexcept {

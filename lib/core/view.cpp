@@ -252,4 +252,9 @@ lock_map* wait_finished(std::uint64_t now, std::uint64_t* waited_ns) noexcept {
   return m;
 }
 
+bool waiting_now() noexcept {
+  const thread_state* ts = current_thread_state_if_any();
+  return ts && ts->waiting_on.load(std::memory_order_relaxed);
+}
+
 LOCKDEP_INTERNAL_END

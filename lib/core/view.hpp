@@ -102,6 +102,9 @@ bool in_signal_handler() noexcept;
 // after; wait_finished returns the lock waited on (or null) and the wait.
 bool wait_started(lock_map& m, std::uint64_t now_ns) noexcept;
 lock_map* wait_finished(std::uint64_t now_ns, std::uint64_t* waited_ns) noexcept;
+// Whether the calling thread has a wait started (so wait_end need not read
+// the clock when waits are not tracked).
+bool waiting_now() noexcept;
 
 template <class Want>
 std::vector<class_view> read_classes(std::uint32_t limit, Want&& want) {

@@ -146,6 +146,10 @@ void wait_begin(lock_map& m) noexcept {
 }
 
 void wait_end() noexcept {
+  // Tracking off (the default): wait_begin stored nothing, so no clock read.
+  // Not g_track_waits: a wait started before tracking was switched off must
+  // still be cleared.
+  if (!waiting_now()) return;
   std::uint64_t waited = 0;
   lock_map* m = wait_finished(now_ns(), &waited);
   if (m && lock_stat_on.load(std::memory_order_relaxed)) stat_contended(*m, waited, t_wait_ip);

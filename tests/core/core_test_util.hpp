@@ -12,6 +12,16 @@ inline bool contains(const std::string& text, std::string_view needle) {
   return text.find(needle) != std::string::npos;
 }
 
+// The "(name) at:" line of a report and the frame line after it; empty if
+// the text has none.
+inline std::string at_line(const std::string& text, std::string_view name) {
+  const std::string marker = "(" + std::string(name) + ") at:\n";
+  const std::size_t at = text.find(marker);
+  if (at == std::string::npos) return {};
+  const std::size_t frame_end = text.find('\n', at + marker.size());
+  return text.substr(at, frame_end == std::string::npos ? std::string::npos : frame_end - at);
+}
+
 // Number of reports whose class list names `name` first.
 inline std::size_t count_about(lockdep_test::report_capture& cap, lockdep::report_kind kind,
                                std::string_view name) {

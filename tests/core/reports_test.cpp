@@ -209,9 +209,8 @@ TEST(CoreReports, ConditionWaitOnAMutexNotHeldIsReportedAtTheWait) {
   EXPECT_EQ(r.kind, report_kind::bad_unlock_balance);
   EXPECT_EQ(r.classes.at(0).name, "cv_not_held_mu");
   // at: the wait (this test's body, or the wait itself when not inlined)
-  const std::size_t at = r.text.find("(cv_not_held_mu) at:\n");
-  ASSERT_NE(at, std::string::npos) << r.text;
-  const std::string at_line = r.text.substr(at, r.text.find('\n', r.text.find('\n', at) + 1) - at);
+  const std::string at_line = core_test::at_line(r.text, "cv_not_held_mu");
+  ASSERT_FALSE(at_line.empty()) << r.text;
   EXPECT_TRUE(contains(at_line, "ConditionWaitOnAMutexNotHeldIsReportedAtTheWait") ||
               contains(at_line, "condition_variable_any"))
       << at_line;

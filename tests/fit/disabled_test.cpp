@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -54,6 +55,25 @@ TEST(Disabled, AbbaProducesNoReportAndLocksStillExclude) {
   bool other_got_it = true;
   std::thread([&] { other_got_it = a.try_lock(); if (other_got_it) a.unlock(); }).join();
   EXPECT_FALSE(other_got_it);
+}
+
+// lockdep::condition_variable is std::condition_variable on the native mutex.
+static_assert(sizeof(lockdep::condition_variable) == sizeof(std::condition_variable));
+
+TEST(Disabled, ConditionVariableWaitsOnTheNativeMutex) {
+  lockdep::mutex mu{"cv"};
+  lockdep::condition_variable cv;
+  bool ready = false;
+  std::unique_lock<lockdep::mutex> lock(mu);
+  std::thread other([&] {
+    std::lock_guard g(mu);
+    ready = true;
+    cv.notify_one();
+  });
+  EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return ready; }));
+  EXPECT_TRUE(lock.owns_lock());
+  lock.unlock();
+  other.join();
 }
 
 TEST(Disabled, AnnotationApiCompilesToNothing) {

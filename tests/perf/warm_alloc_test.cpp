@@ -3,6 +3,7 @@
 // lock/unlock sequences must not call any of them.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -158,6 +159,35 @@ TEST(WarmPath, ValidatedLockingAllocatesNothing) {
   EXPECT_EQ(seen, 0u);
   // And it really was the warm path: no chain-cache miss in the loop.
   EXPECT_EQ(after.cold_path_entries, before.cold_path_entries);
+  EXPECT_EQ(cap.count(), 0u);
+}
+
+// lockdep::condition_variable adds no allocation to a wait: it is
+// std::condition_variable on the native mutex plus a warm release and
+// re-acquisition (std::condition_variable_any allocates its internal mutex).
+TEST(WarmPath, ConditionVariableWaitAllocatesNothing) {
+  SKIP_WITHOUT_COUNTING();
+  lockdep_test::report_capture cap;
+  lockdep::mutex mu{"warm_cv_mu"};
+  std::unique_lock<lockdep::mutex> lock(mu);
+  {
+    lockdep::condition_variable first;
+    first.wait_for(lock, std::chrono::nanoseconds(0));  // validates the chain
+  }
+  const auto before = lockdep::get_statistics();
+  unsigned long seen;
+  {
+    count_scope scope;
+    lockdep::condition_variable cv;
+    for (int i = 0; i < 100; ++i) cv.wait_for(lock, std::chrono::nanoseconds(0));
+    cv.notify_all();
+    seen = allocations;
+  }
+  const auto after = lockdep::get_statistics();
+  EXPECT_EQ(seen, 0u);
+  EXPECT_EQ(after.cold_path_entries, before.cold_path_entries);
+  EXPECT_TRUE(lockdep::is_held(mu.lockdep_map()));
+  lock.unlock();
   EXPECT_EQ(cap.count(), 0u);
 }
 
