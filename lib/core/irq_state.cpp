@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "core/core.hpp"
+#include "core/frontend.hpp"
 #include "lockdep/irq.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -63,6 +64,20 @@ void hardirqs_on_transition(thread_state& ts) {
 }
 
 }  // namespace
+
+bool set_interrupts_deliverable(bool on) noexcept {
+  thread_state* ts = current_thread_state();
+  if (!ts) return true;
+  if (ts->irq_nesting) return false;
+  if (on == ts->hardirqs_on) return true;
+  if (on) {
+    hardirqs_on_transition(*ts);
+  } else {
+    ts->hardirqs_on = false;
+    update_usage_needs(*ts);
+  }
+  return true;
+}
 
 void mark_held_locks(thread_state& ts, unsigned state) noexcept {
   if (ts.recursion || !core_ready() || !core().enabled.load(std::memory_order_relaxed)) return;

@@ -74,6 +74,7 @@ hook_scope::~hook_scope() {
 }
 
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
+  sync_signal_state();  // handlers installed since: is this thread interruptible?
   const int mine = find_entry(in);
   if (mine >= 0) {
     held_entry& e = tl.e[mine];

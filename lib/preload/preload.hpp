@@ -8,6 +8,7 @@
 //   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
+//   signals.cpp   sigaction/signal/sigprocmask: handlers as hardirq context
 //
 // Re-entrancy: every hook runs its bookkeeping inside a hook_scope. A hook
 // entered while the thread is already inside one (an allocation, a
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include <atomic>
@@ -61,6 +63,9 @@ struct real_functions {
   int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
   int (*join)(pthread_t, void**);
   int (*detach)(pthread_t);
+  int (*sigaction)(int, const struct sigaction*, struct sigaction*);
+  int (*sigprocmask)(int, const sigset_t*, sigset_t*);
+  int (*pthread_sigmask)(int, const sigset_t*, sigset_t*);
 };
 extern real_functions real;
 // Resolve every real function once. False only on the resolving thread while
@@ -99,6 +104,11 @@ class hook_scope {
  private:
   bool active_;
 };
+
+// ---- signals (signals.cpp) -------------------------------------------------------------
+// Bring the calling thread's hardirq state up to date after handlers were
+// installed since it last looked (a cheap check when nothing changed).
+void sync_signal_state() noexcept;
 
 // ---- classes (sites.cpp) ------------------------------------------------------------
 enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };
