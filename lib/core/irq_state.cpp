@@ -68,7 +68,8 @@ void hardirqs_on_transition(thread_state& ts) {
 bool set_interrupts_deliverable(bool on) noexcept {
   thread_state* ts = current_thread_state();
   if (!ts) return true;
-  if (ts->irq_nesting) return false;
+  // Inside a signal handler (the innermost context) its mask decides too.
+  if (ts->irq_nesting && !ts->frames[ts->irq_nesting - 1].signal_handler) return false;
   if (on == ts->hardirqs_on) return true;
   if (on) {
     hardirqs_on_transition(*ts);
@@ -77,6 +78,21 @@ bool set_interrupts_deliverable(bool on) noexcept {
     update_usage_needs(*ts);
   }
   return true;
+}
+
+bool leave_signal_handler(thread_state& ts, const char* what_if_unbalanced) noexcept {
+  if (ts.irq_nesting == 0 || !ts.frames[ts.irq_nesting - 1].signal_handler) return false;
+  const bool restore_on = ts.frames[ts.irq_nesting - 1].saved_hardirqs_on;
+  if (!exit_context(ts, ctx_hardirq, what_if_unbalanced)) return false;
+  --ts.hardirq_depth;
+  ts.hardirqs_on = restore_on;
+  update_usage_needs(ts);
+  return true;
+}
+
+void leave_abandoned_signal_handler() noexcept {
+  if (thread_state* ts = current_thread_state_if_any())
+    leave_signal_handler(*ts, "a signal handler left by longjmp from inside another context");
 }
 
 void mark_held_locks(thread_state& ts, unsigned state) noexcept {
@@ -247,11 +263,11 @@ signal_handler_scope::signal_handler_scope() {
 signal_handler_scope::~signal_handler_scope() {
   thread_state* ts = current_thread_state_if_any();
   if (!ts || !entered_) return;
-  const bool restore_on = ts->frames[ts->irq_nesting - 1].saved_hardirqs_on;
-  if (!exit_context(*ts, ctx_hardirq, "signal handler scope ended out of order")) return;
-  --ts->hardirq_depth;
-  ts->hardirqs_on = restore_on;
-  update_usage_needs(*ts);
+  if (ts->irq_nesting == 0 || !ts->frames[ts->irq_nesting - 1].signal_handler) {
+    irq_misuse(ts, "signal handler scope ended out of order");
+    return;
+  }
+  leave_signal_handler(*ts, "signal handler scope ended out of order");
 }
 
 signals_blocked_scope::signals_blocked_scope(const sigset_t& set) {

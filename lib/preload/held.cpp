@@ -67,6 +67,7 @@ hook_scope::hook_scope() noexcept : active_(false) {
   if (tl.in_hook || !resolve_real() || !options().enabled) return;
   tl.in_hook = true;
   active_ = true;
+  sync_signal_state();  // handlers left by longjmp, handlers installed since
 }
 
 hook_scope::~hook_scope() {
@@ -74,7 +75,6 @@ hook_scope::~hook_scope() {
 }
 
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
-  sync_signal_state();  // handlers installed since: is this thread interruptible?
   const int mine = find_entry(in);
   if (mine >= 0) {
     held_entry& e = tl.e[mine];

@@ -15,10 +15,21 @@
 // handler's (hardirqs off) and mask changes there are left to the return,
 // which restores the mask and the state saved at entry.
 //
+// Inside a handler its own mask decides as well (the thread's, plus
+// sa_mask, plus the signal unless SA_NODEFER): with another handled signal
+// deliverable there, the handler's locks are IN-HARDIRQ and HARDIRQ-ON at
+// once, which is the deadlock of a second handler interrupting the first
+// while it holds the lock.
+//
+// A handler left by longjmp / siglongjmp never ends its context: the next
+// hook of the thread that runs on a stack frame above the handler's
+// trampoline (the stack grows down) ends it and re-reads the mask. A
+// handler on an alternate stack (SA_ONSTACK) above the thread's stack is
+// not recognised as left.
+//
 // Not modelled: the mask installed by sigsuspend / pselect / ppoll only
-// while they wait (no lock is taken then but in handlers), which signal's
-// handler runs (every handled signal is the one interrupt), and a handler
-// left by longjmp (the thread stays in its context).
+// while they wait (no lock is taken then but in handlers), and which
+// signal's handler runs (every handled signal is the one interrupt).
 #include <errno.h>
 #include <signal.h>
 
@@ -47,6 +58,16 @@ std::atomic<std::uint32_t> g_generation{0};  // bumped on every change of g_hand
 
 thread_local std::uint32_t tl_generation __attribute__((tls_model("initial-exec"))) = 0;
 
+// The trampoline frames of the handlers running on this thread, innermost
+// last: a hook running above one (the stack grows down) runs after that
+// handler was left by longjmp.
+constexpr unsigned k_max_frames = 16;
+struct handler_frames {
+  std::uintptr_t frame[k_max_frames];
+  unsigned n;
+};
+thread_local handler_frames tl_frames __attribute__((tls_model("initial-exec")));
+
 std::uint64_t bit(int sig) { return std::uint64_t{1} << (sig - 1); }
 
 bool is_function(std::uintptr_t h) {
@@ -55,6 +76,8 @@ bool is_function(std::uintptr_t h) {
 }
 
 bool trackable(int sig) { return sig > 0 && sig < k_signals && sig != SIGKILL && sig != SIGSTOP; }
+
+void mask_changed();
 
 // Runs the program's handler of `sig` in a hardirq context.
 void trampoline(int sig, siginfo_t* info, void* context) {
@@ -68,12 +91,19 @@ void trampoline(int sig, siginfo_t* info, void* context) {
     g_handled.fetch_and(~bit(sig), std::memory_order_relaxed);
     g_generation.fetch_add(1, std::memory_order_release);
   }
-  lockdep::signal_handler_scope scope;
-  errno = saved_errno;
-  if (flags & SA_SIGINFO)
-    reinterpret_cast<void (*)(int, siginfo_t*, void*)>(h)(sig, info, context);
-  else
-    reinterpret_cast<void (*)(int)>(h)(sig);
+  const unsigned slot = tl_frames.n;
+  if (slot < k_max_frames) tl_frames.frame[slot] = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  tl_frames.n = slot + 1;
+  {
+    lockdep::signal_handler_scope scope;
+    mask_changed();  // the handler's mask: sa_mask, the signal unless SA_NODEFER
+    errno = saved_errno;
+    if (flags & SA_SIGINFO)
+      reinterpret_cast<void (*)(int, siginfo_t*, void*)>(h)(sig, info, context);
+    else
+      reinterpret_cast<void (*)(int)>(h)(sig);
+  }
+  tl_frames.n = slot;
 }
 
 // The calling thread's state from its mask; false inside a handler.
@@ -89,12 +119,27 @@ bool apply_mask() {
   for (int sig = 1; sig < k_signals && !deliverable; ++sig)
     if ((handled & bit(sig)) && sigismember(&blocked, sig) == 0) deliverable = true;
   if (!core::set_interrupts_deliverable(deliverable)) return false;
-  tl_generation = generation;
+  // In a handler the state lasts only until it returns.
+  if (!lockdep::in_hardirq()) tl_generation = generation;
   return true;
 }
 
+// Handlers left by longjmp: end their contexts (innermost first), then the
+// mask siglongjmp restored decides.
+void leave_abandoned_handlers(std::uintptr_t here) {
+  bool left = false;
+  while (tl_frames.n > 0) {
+    const unsigned top = tl_frames.n - 1;
+    if (top < k_max_frames && here < tl_frames.frame[top]) break;  // still inside it
+    core::leave_abandoned_signal_handler();
+    tl_frames.n = top;
+    left = true;
+  }
+  if (left) tl_generation = g_generation.load(std::memory_order_relaxed) - 1;
+}
+
 void mask_changed() {
-  hook_scope scope;
+  hook_scope scope;  // runs sync_signal_state first
   if (scope) apply_mask();
 }
 
@@ -103,6 +148,7 @@ void mask_changed() {
 namespace lockdep_preload {
 
 void sync_signal_state() noexcept {
+  if (tl_frames.n) leave_abandoned_handlers(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
   if (tl_generation == g_generation.load(std::memory_order_relaxed)) return;
   apply_mask();
 }
