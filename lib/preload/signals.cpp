@@ -54,7 +54,6 @@ struct installed {
 };
 installed g_handlers[k_signals];
 std::atomic<std::uint64_t> g_handled{0};     // bit sig-1: a program handler is installed
-std::atomic<std::uint32_t> g_generation{0};  // bumped on every change of g_handled
 
 thread_local std::uint32_t tl_generation __attribute__((tls_model("initial-exec"))) = 0;
 
@@ -89,11 +88,12 @@ void trampoline(int sig, siginfo_t* info, void* context) {
   if (flags & SA_RESETHAND) {   // the kernel reset the disposition as it delivered
     g_handlers[sig].handler.store(0, std::memory_order_release);
     g_handled.fetch_and(~bit(sig), std::memory_order_relaxed);
-    g_generation.fetch_add(1, std::memory_order_release);
+    g_signal_generation.fetch_add(1, std::memory_order_release);
   }
   const unsigned slot = tl_frames.n;
   if (slot < k_max_frames) tl_frames.frame[slot] = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   tl_frames.n = slot + 1;
+  pseudo_locks_enter_handler();
   {
     lockdep::signal_handler_scope scope;
     mask_changed();  // the handler's mask: sa_mask, the signal unless SA_NODEFER
@@ -108,7 +108,7 @@ void trampoline(int sig, siginfo_t* info, void* context) {
 
 // The calling thread's state from its mask; false inside a handler.
 bool apply_mask() {
-  const std::uint32_t generation = g_generation.load(std::memory_order_acquire);
+  const std::uint32_t generation = g_signal_generation.load(std::memory_order_acquire);
   const std::uint64_t handled = g_handled.load(std::memory_order_relaxed);
   sigset_t blocked;
   if (real.pthread_sigmask(SIG_BLOCK, nullptr, &blocked) != 0) return false;
@@ -135,7 +135,7 @@ void leave_abandoned_handlers(std::uintptr_t here) {
     tl_frames.n = top;
     left = true;
   }
-  if (left) tl_generation = g_generation.load(std::memory_order_relaxed) - 1;
+  if (left) tl_generation = g_signal_generation.load(std::memory_order_relaxed) - 1;
 }
 
 void mask_changed() {
@@ -147,9 +147,13 @@ void mask_changed() {
 
 namespace lockdep_preload {
 
+constinit std::atomic<std::uint32_t> g_signal_generation{0};  // bumped on every change of g_handled
+
+bool in_handler_frame() noexcept { return tl_frames.n > 0; }
+
 void sync_signal_state() noexcept {
   if (tl_frames.n) leave_abandoned_handlers(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
-  if (tl_generation == g_generation.load(std::memory_order_relaxed)) return;
+  if (tl_generation == g_signal_generation.load(std::memory_order_relaxed)) return;
   apply_mask();
 }
 
@@ -200,7 +204,7 @@ int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
     const std::uint64_t was = handled ? g_handled.fetch_or(bit(sig), std::memory_order_relaxed)
                                       : g_handled.fetch_and(~bit(sig), std::memory_order_relaxed);
     if (((was & bit(sig)) != 0) != handled) {
-      g_generation.fetch_add(1, std::memory_order_release);
+      g_signal_generation.fetch_add(1, std::memory_order_release);
       mask_changed();
     }
   }
