@@ -250,14 +250,25 @@ bool softirqs_enabled() {
   return !ts || softirqs_on(*ts);
 }
 
-signal_handler_scope::signal_handler_scope() {
-  thread_state* ts = self();
-  if (!ts) return;
-  if (!enter_context(*ts, ctx_hardirq, true)) return;
+namespace {
+bool enter_signal_handler(thread_state* ts) {
+  if (!ts || !enter_context(*ts, ctx_hardirq, true)) return false;
   ++ts->hardirq_depth;
   ts->hardirqs_on = false;
   update_usage_needs(*ts);
-  entered_ = true;
+  return true;
+}
+}  // namespace
+
+signal_handler_scope::signal_handler_scope() { entered_ = enter_signal_handler(self()); }
+
+signal_handler_scope::signal_handler_scope(int sig) : sig_(sig) {
+  thread_state* ts = self();
+  entered_ = enter_signal_handler(ts);
+  if (!entered_ || sig <= 0) return;
+  sigset_t now;
+  // Not blocked while its handler runs: SA_NODEFER, it can interrupt itself.
+  if (pthread_sigmask(SIG_BLOCK, nullptr, &now) == 0 && sigismember(&now, sig) == 0) hardirqs_on_transition(*ts);
 }
 
 signal_handler_scope::~signal_handler_scope() {

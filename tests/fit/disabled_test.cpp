@@ -80,6 +80,17 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
     lockdep::hardirq_scope irq;
     EXPECT_FALSE(lockdep::in_hardirq());
   }
+  {
+    lockdep::signal_handler_scope handler(SIGUSR1);
+    EXPECT_EQ(handler.signal(), SIGUSR1);
+    EXPECT_FALSE(lockdep::in_hardirq());
+  }
+  // Still installs the handler: that part is the program's behaviour.
+  EXPECT_EQ(lockdep::install_signal_handler(SIGUSR2, SIG_IGN), 0);
+  struct sigaction now {};
+  sigaction(SIGUSR2, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+  signal(SIGUSR2, SIG_DFL);
   lockdep::shared_mutex rw{"rw"};
   {
     lockdep::shared_lock r(rw);
