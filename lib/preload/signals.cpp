@@ -27,9 +27,10 @@
 // handler on an alternate stack (SA_ONSTACK) above the thread's stack is
 // not recognised as left.
 //
-// Not modelled: the mask installed by sigsuspend / pselect / ppoll only
-// while they wait (no lock is taken then but in handlers), and which
-// signal's handler runs (every handled signal is the one interrupt).
+// sigsuspend / sigwait / pselect / ppoll need no hook: the mask they install
+// while waiting matters only to the handlers that run then, and the
+// trampoline reads the mask in force. Not modelled: which signal's handler
+// runs (every handled signal is the one interrupt, HARDIRQ).
 #include <errno.h>
 #include <signal.h>
 

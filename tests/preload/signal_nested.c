@@ -13,6 +13,8 @@
                     signals blocked                                   (silent)
      thread_handler SIGUSR1 reaches a worker whose handler takes log_mu; main
                     takes log_mu with SIGUSR1 blocked                  (silent)
+     sigsuspend     main takes log_mu only with SIGUSR1 blocked; the handler
+                    runs inside sigsuspend                             (silent)
      thread_handler_open  the same, main with SIGUSR1 unblocked                   */
 #include <pthread.h>
 #include <setjmp.h>
@@ -110,6 +112,16 @@ int main(int argc, char** argv) {
       take(&log_mu);
     }
     raise(SIGUSR2);
+  } else if (!strcmp(mode, "sigsuspend")) {
+    install(SIGUSR1, 0, 0);
+    mask(SIG_BLOCK, SIGUSR1, 0);
+    take(&log_mu);
+    raise(SIGUSR1); /* pending */
+    sigset_t waiting;
+    sigemptyset(&waiting);
+    sigsuspend(&waiting); /* the handler runs here, then the mask is back */
+    take(&log_mu);
+    expected = 1;
   } else if (!strcmp(mode, "thread_handler") || !strcmp(mode, "thread_handler_open")) {
     thread_case(!strcmp(mode, "thread_handler"));
     expected = 1;
