@@ -131,7 +131,8 @@ void leave_abandoned_handlers(std::uintptr_t here) {
   bool left = false;
   while (tl_frames.n > 0) {
     const unsigned top = tl_frames.n - 1;
-    if (top < k_max_frames && here < tl_frames.frame[top]) break;  // still inside it
+    // Still inside it; beyond the recorded depth nothing can be told.
+    if (top >= k_max_frames || here < tl_frames.frame[top]) break;
     core::leave_abandoned_signal_handler();
     tl_frames.n = top;
     left = true;
