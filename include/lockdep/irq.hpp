@@ -121,24 +121,59 @@ class bh_disabled_scope {
 // Inside it lockdep allocates nothing: a lock constructed there at a site
 // lockdep has not seen before gets one shared class, "(lock constructed in a
 // signal handler)"; locks constructed outside keep their own.
+//
+// Given the handler's signal, the scope also knows whether the handler can
+// interrupt itself: when `sig` is not blocked in the thread's mask at entry
+// (the handler was installed with SA_NODEFER) hardirqs stay on inside, so a
+// lock the handler takes is reported as `inconsistent lock state` (the
+// second delivery would wait for the first one's lock). Without a signal,
+// or with it blocked, hardirqs are off inside.
+//
+//   void on_sigusr1(int sig) { lockdep::signal_handler_scope s(sig); ... }
 #if LOCKDEP_ENABLED
 class signal_handler_scope {
  public:
   signal_handler_scope();
+  explicit signal_handler_scope(int sig);
   ~signal_handler_scope();
   signal_handler_scope(const signal_handler_scope&) = delete;
   signal_handler_scope& operator=(const signal_handler_scope&) = delete;
 
+  // The handler's signal (0 when not given).
+  int signal() const { return sig_; }
+
  private:
   bool entered_ = false;
+  int sig_ = 0;
 };
+// Installs `handler` for `sig` with sigaction (`flags`, and `mask` as
+// sa_mask, empty when null), each delivery running it inside a
+// signal_handler_scope(sig). Returns sigaction's result (0, or -1 with
+// errno). One wrapped handler per signal; installing another replaces it.
+//
+//   lockdep::install_signal_handler(SIGUSR1, on_sigusr1);
+int install_signal_handler(int sig, void (*handler)(int), int flags = 0, const sigset_t* mask = nullptr);
 #else
 class signal_handler_scope {
  public:
   signal_handler_scope() {}
+  explicit signal_handler_scope(int sig) : sig_(sig) {}
   signal_handler_scope(const signal_handler_scope&) = delete;
   signal_handler_scope& operator=(const signal_handler_scope&) = delete;
+  int signal() const { return sig_; }
+
+ private:
+  int sig_ = 0;
 };
+// Without lockdep: the plain sigaction, so the program behaves the same.
+inline int install_signal_handler(int sig, void (*handler)(int), int flags = 0, const sigset_t* mask = nullptr) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  sa.sa_flags = flags;
+  if (mask) sa.sa_mask = *mask;
+  else sigemptyset(&sa.sa_mask);
+  return sigaction(sig, &sa, nullptr);
+}
 #endif
 
 // Blocks `set` with pthread_sigmask for the scope and tells lockdep that

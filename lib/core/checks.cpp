@@ -80,7 +80,10 @@ void check_wait_context(thread_state& ts, const held_lock& next, unsigned base) 
   const lock_class& nc = *next.cls.load(std::memory_order_relaxed);
   if (nc.wait_inner == 0) return;
   const unsigned next_outer = nc.wait_outer ? nc.wait_outer : nc.wait_inner;
-  const unsigned ctx_level = ts.ctx_type == ctx_process ? 4 : 2;
+  // A signal handler may block (it is the thread itself, not a borrowed
+  // CPU): it is a sleeping context, though a hardirq for the usage rules.
+  const bool handler = ts.irq_nesting && ts.frames[ts.irq_nesting - 1].signal_handler;
+  const unsigned ctx_level = ts.ctx_type == ctx_process || handler ? 4 : 2;
   unsigned curr = ctx_level;
   const unsigned depth = ts.depth.load(std::memory_order_relaxed);
   for (unsigned i = base; i < depth; ++i) {

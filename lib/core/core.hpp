@@ -169,5 +169,8 @@ int find_held_any_context(const thread_state& ts, const lock_map& m, int read) n
 // ---- irq (irq_state.cpp) -----------------------------------------------------------------
 // Mark ENABLED bits on held locks after an irqs-on transition.
 void mark_held_locks(thread_state& ts, unsigned state) noexcept;
+// End the innermost context if it is a signal handler's (restoring the
+// hardirq state saved at its entry); false otherwise.
+bool leave_signal_handler(thread_state& ts, const char* what_if_unbalanced) noexcept;
 
 LOCKDEP_INTERNAL_END

@@ -45,6 +45,21 @@ std::uint32_t capture_front_end_trace(std::uintptr_t ip) noexcept;
 // kernel's words, and the option to raise), then validation is off.
 void front_end_limit_reached(const char* limit, option_id option) noexcept;
 
+// ---- interrupts a front end observes ----------------------------------------------
+// The preload's signal model (lib/preload/signals.cpp): a thread's hardirqs
+// are "on" while a signal with an installed handler can be delivered to it.
+// Sets the calling thread's hardirq state outside an interrupt context or
+// in a signal handler's (whose own mask may leave other handled signals
+// deliverable), and marks its held locks when it turns on. Returns false,
+// changing nothing, inside any other interrupt context (leaving it restores
+// the state saved at entry).
+bool set_interrupts_deliverable(bool on) noexcept;
+// The calling thread's innermost context is a signal_handler_scope whose
+// handler was left without ending it (longjmp / siglongjmp out of the
+// handler): leave it as its end would. Nothing if the innermost context is
+// not a signal handler's.
+void leave_abandoned_signal_handler() noexcept;
+
 // ---- naming ------------------------------------------------------------------------
 // Give a key a name found later (the preload names classes lazily). `name`
 // must live as long as the key.

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "core/core.hpp"
+#include "core/frontend.hpp"
 #include "lockdep/irq.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -63,6 +64,36 @@ void hardirqs_on_transition(thread_state& ts) {
 }
 
 }  // namespace
+
+bool set_interrupts_deliverable(bool on) noexcept {
+  thread_state* ts = current_thread_state();
+  if (!ts) return true;
+  // Inside a signal handler (the innermost context) its mask decides too.
+  if (ts->irq_nesting && !ts->frames[ts->irq_nesting - 1].signal_handler) return false;
+  if (on == ts->hardirqs_on) return true;
+  if (on) {
+    hardirqs_on_transition(*ts);
+  } else {
+    ts->hardirqs_on = false;
+    update_usage_needs(*ts);
+  }
+  return true;
+}
+
+bool leave_signal_handler(thread_state& ts, const char* what_if_unbalanced) noexcept {
+  if (ts.irq_nesting == 0 || !ts.frames[ts.irq_nesting - 1].signal_handler) return false;
+  const bool restore_on = ts.frames[ts.irq_nesting - 1].saved_hardirqs_on;
+  if (!exit_context(ts, ctx_hardirq, what_if_unbalanced)) return false;
+  --ts.hardirq_depth;
+  ts.hardirqs_on = restore_on;
+  update_usage_needs(ts);
+  return true;
+}
+
+void leave_abandoned_signal_handler() noexcept {
+  if (thread_state* ts = current_thread_state_if_any())
+    leave_signal_handler(*ts, "a signal handler left by longjmp from inside another context");
+}
 
 void mark_held_locks(thread_state& ts, unsigned state) noexcept {
   if (ts.recursion || !core_ready() || !core().enabled.load(std::memory_order_relaxed)) return;
@@ -219,24 +250,35 @@ bool softirqs_enabled() {
   return !ts || softirqs_on(*ts);
 }
 
-signal_handler_scope::signal_handler_scope() {
-  thread_state* ts = self();
-  if (!ts) return;
-  if (!enter_context(*ts, ctx_hardirq, true)) return;
+namespace {
+bool enter_signal_handler(thread_state* ts) {
+  if (!ts || !enter_context(*ts, ctx_hardirq, true)) return false;
   ++ts->hardirq_depth;
   ts->hardirqs_on = false;
   update_usage_needs(*ts);
-  entered_ = true;
+  return true;
+}
+}  // namespace
+
+signal_handler_scope::signal_handler_scope() { entered_ = enter_signal_handler(self()); }
+
+signal_handler_scope::signal_handler_scope(int sig) : sig_(sig) {
+  thread_state* ts = self();
+  entered_ = enter_signal_handler(ts);
+  if (!entered_ || sig <= 0) return;
+  sigset_t now;
+  // Not blocked while its handler runs: SA_NODEFER, it can interrupt itself.
+  if (pthread_sigmask(SIG_BLOCK, nullptr, &now) == 0 && sigismember(&now, sig) == 0) hardirqs_on_transition(*ts);
 }
 
 signal_handler_scope::~signal_handler_scope() {
   thread_state* ts = current_thread_state_if_any();
   if (!ts || !entered_) return;
-  const bool restore_on = ts->frames[ts->irq_nesting - 1].saved_hardirqs_on;
-  if (!exit_context(*ts, ctx_hardirq, "signal handler scope ended out of order")) return;
-  --ts->hardirq_depth;
-  ts->hardirqs_on = restore_on;
-  update_usage_needs(*ts);
+  if (ts->irq_nesting == 0 || !ts->frames[ts->irq_nesting - 1].signal_handler) {
+    irq_misuse(ts, "signal handler scope ended out of order");
+    return;
+  }
+  leave_signal_handler(*ts, "signal handler scope ended out of order");
 }
 
 signals_blocked_scope::signals_blocked_scope(const sigset_t& set) {

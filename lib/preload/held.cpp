@@ -67,6 +67,7 @@ hook_scope::hook_scope() noexcept : active_(false) {
   if (tl.in_hook || !resolve_real() || !options().enabled) return;
   tl.in_hook = true;
   active_ = true;
+  sync_signal_state();  // handlers left by longjmp, handlers installed since
 }
 
 hook_scope::~hook_scope() {

@@ -8,6 +8,7 @@
 //   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
+//   signals.cpp   sigaction/signal/sigprocmask: handlers as hardirq context
 //
 // Re-entrancy: every hook runs its bookkeeping inside a hook_scope. A hook
 // entered while the thread is already inside one (an allocation, a
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include <atomic>
@@ -61,6 +63,9 @@ struct real_functions {
   int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
   int (*join)(pthread_t, void**);
   int (*detach)(pthread_t);
+  int (*sigaction)(int, const struct sigaction*, struct sigaction*);
+  int (*sigprocmask)(int, const sigset_t*, sigset_t*);
+  int (*pthread_sigmask)(int, const sigset_t*, sigset_t*);
 };
 extern real_functions real;
 // Resolve every real function once. False only on the resolving thread while
@@ -99,6 +104,38 @@ class hook_scope {
  private:
   bool active_;
 };
+
+// ---- signals (signals.cpp) -------------------------------------------------------------
+// Bring the calling thread's hardirq state up to date after handlers were
+// installed since it last looked (a cheap check when nothing changed).
+void sync_signal_state() noexcept;
+// Is a handler's trampoline running on this thread (not left by longjmp as
+// far as the last hook could tell)?
+bool in_handler_frame() noexcept;
+// Bumped whenever the set of signals with a program handler changes.
+// (Hidden, as the state below: the allocator hooks read them directly, not
+// through the GOT.)
+extern std::atomic<std::uint32_t> g_signal_generation __attribute__((visibility("hidden")));
+
+// ---- the allocator and stdio as locks (pseudo_locks.cpp) -----------------------------
+// malloc/free/calloc/realloc and the stdio functions take locks a handler
+// cannot safely take: in a handler each call is an acquisition of the
+// pseudo-lock named for them ("malloc", "stdio"); elsewhere a thread notes
+// one acquisition per handler change while signals can interrupt it (the
+// HARDIRQ-ON use), then only the one check below per call.
+enum pseudo_lock : unsigned { pseudo_malloc, pseudo_stdio, k_pseudo_locks };
+struct pseudo_quiet {
+  std::uint32_t generation[k_pseudo_locks];  // equal to g_signal_generation: nothing to note
+};
+extern constinit thread_local pseudo_quiet tl_pseudo_quiet
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+inline bool pseudo_lock_quiet(pseudo_lock k) noexcept {
+  return tl_pseudo_quiet.generation[k] == g_signal_generation.load(std::memory_order_relaxed);
+}
+// The slow path of a call when not quiet; `ip` is the caller.
+void note_pseudo_lock(pseudo_lock k, std::uintptr_t ip) noexcept;
+// A handler starts on this thread: every call notes until it returns.
+void pseudo_locks_enter_handler() noexcept;
 
 // ---- classes (sites.cpp) ------------------------------------------------------------
 enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };

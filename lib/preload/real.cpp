@@ -61,6 +61,9 @@ void resolve_all() {
   bind(real.create, "pthread_create");
   bind(real.join, "pthread_join");
   bind(real.detach, "pthread_detach");
+  bind(real.sigaction, "sigaction");
+  bind(real.sigprocmask, "sigprocmask");
+  bind(real.pthread_sigmask, "pthread_sigmask");
 }
 
 unsigned number(const char* env, option_id id) { return static_cast<unsigned>(option_number(id, env)); }

@@ -109,6 +109,17 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
   named_sited.lock();
   named_sited.unlock();
   sited.unlock();
+  {
+    lockdep::signal_handler_scope handler(SIGUSR1);
+    EXPECT_EQ(handler.signal(), SIGUSR1);
+    EXPECT_FALSE(lockdep::in_hardirq());
+  }
+  // Still installs the handler: that part is the program's behaviour.
+  EXPECT_EQ(lockdep::install_signal_handler(SIGUSR2, SIG_IGN), 0);
+  struct sigaction now {};
+  sigaction(SIGUSR2, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+  signal(SIGUSR2, SIG_DFL);
   lockdep::shared_mutex rw{"rw"};
   {
     lockdep::shared_lock r(rw);

@@ -133,4 +133,78 @@ TEST_F(SignalTest, SignalsBlockedScopeIsHardirqsOff) {
   EXPECT_EQ(cap.count(), 0u) << cap.first().text;
 }
 
+// install_signal_handler: the handler runs inside signal_handler_scope(sig).
+lockdep::spinlock wrapped_lock{"taken_by_wrapped_handler"};
+std::atomic<int> wrapped_runs{0};
+std::atomic<int> wrapped_signal{0};
+std::atomic<bool> wrapped_saw_hardirq{false};
+
+void wrapped_handler(int sig) {
+  wrapped_signal = sig;
+  wrapped_saw_hardirq = lockdep::in_hardirq();
+  wrapped_lock.lock();
+  wrapped_lock.unlock();
+  ++wrapped_runs;
+}
+
+class InstalledHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { wrapped_runs = 0; }
+  void TearDown() override { signal(SIGUSR2, SIG_DFL); }
+};
+
+TEST(SignalHandlerScope, KnowsItsSignal) {
+  lockdep::signal_handler_scope scope(SIGUSR1);
+  EXPECT_EQ(scope.signal(), SIGUSR1);
+  EXPECT_TRUE(lockdep::in_hardirq());
+}
+
+TEST_F(InstalledHandlerTest, RunsTheHandlerInItsSignalsScope) {
+  lockdep_test::report_capture cap;
+  ASSERT_EQ(lockdep::install_signal_handler(SIGUSR2, wrapped_handler), 0);
+  ASSERT_EQ(raise(SIGUSR2), 0);
+  EXPECT_EQ(wrapped_runs.load(), 1);
+  EXPECT_EQ(wrapped_signal.load(), SIGUSR2);
+  EXPECT_TRUE(wrapped_saw_hardirq.load());
+  EXPECT_FALSE(lockdep::in_hardirq());
+  wrapped_lock.lock();  // signal unblocked: the handler could deadlock on it
+  wrapped_lock.unlock();
+  const auto reports = cap.reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, report_kind::inconsistent_lock_state);
+  EXPECT_EQ(reports[0].classes.at(0).name, "taken_by_wrapped_handler");
+  EXPECT_EQ(reports[0].detail, "inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.");
+}
+
+// SA_NODEFER: the signal stays deliverable in its own handler, which can
+// interrupt itself while holding the lock.
+TEST_F(InstalledHandlerTest, NodeferHandlerCanInterruptItself) {
+  lockdep_test::report_capture cap;
+  ASSERT_EQ(lockdep::install_signal_handler(SIGUSR2, wrapped_handler, SA_NODEFER), 0);
+  ASSERT_EQ(raise(SIGUSR2), 0);
+  ASSERT_EQ(wrapped_runs.load(), 1);
+  const auto reports = cap.reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, report_kind::inconsistent_lock_state);
+  EXPECT_EQ(reports[0].classes.at(0).name, "taken_by_wrapped_handler");
+}
+
+// The near miss: the signal is blocked in its handler (no SA_NODEFER), and
+// the program takes the lock only with the signal blocked.
+TEST_F(InstalledHandlerTest, DeferredHandlerAndBlockedUseAreSilent) {
+  lockdep_test::report_capture cap;
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  ASSERT_EQ(lockdep::install_signal_handler(SIGUSR2, wrapped_handler, 0, &usr2), 0);
+  ASSERT_EQ(raise(SIGUSR2), 0);
+  ASSERT_EQ(wrapped_runs.load(), 1);
+  {
+    lockdep::signals_blocked_scope blocked(usr2);
+    wrapped_lock.lock();
+    wrapped_lock.unlock();
+  }
+  EXPECT_EQ(cap.count(), 0u) << cap.first().text;
+}
+
 }  // namespace

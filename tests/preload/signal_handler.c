@@ -1,0 +1,115 @@
+/* Signal handlers as interrupts under lockdep-run. A SIGUSR1 handler takes
+   a lock; the program takes it elsewhere with or without SIGUSR1 blocked.
+   Every signal is raised at a point where no lock is held, so the program
+   never deadlocks for real: lockdep must see the possibility alone.
+     inconsistent  handler takes log_mu; main takes it with SIGUSR1 unblocked
+     blocked       main takes log_mu only with SIGUSR1 blocked         (silent)
+     inversion     main: stats -> log_mu (signal blocked), log_mu with signals
+                   on; then the handler takes stats: irq lock inversion
+     safe_unsafe   the handler takes stats first; then stats -> log_mu
+     thread        a thread created with SIGUSR1 blocked takes log_mu (silent)
+     thread_open   a thread with SIGUSR1 unblocked takes log_mu
+     no_handler    SIGUSR1 ignored: nothing interrupts                 (silent)
+     restore       handler removed (SIG_DFL) before main takes log_mu  (silent)
+     signal_fn     as inconsistent, the handler installed with signal()  */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t stats = PTHREAD_MUTEX_INITIALIZER;
+static int use_stats;
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig) {
+  (void)sig;
+  pthread_mutex_t* m = use_stats ? &stats : &log_mu;
+  pthread_mutex_lock(m);
+  ++handled;
+  pthread_mutex_unlock(m);
+}
+
+static void install(int use_signal_fn) {
+  if (use_signal_fn) {
+    signal(SIGUSR1, on_usr1);
+    return;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void block_usr1(int how) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  pthread_sigmask(how, &s, NULL);
+}
+
+static void take(pthread_mutex_t* m) {
+  pthread_mutex_lock(m);
+  pthread_mutex_unlock(m);
+}
+
+static void* thread_body(void* arg) {
+  (void)arg;
+  take(&log_mu);
+  return NULL;
+}
+
+static void run_thread(int blocked) {
+  pthread_t t;
+  if (blocked) block_usr1(SIG_BLOCK); /* the thread inherits the mask */
+  pthread_create(&t, NULL, thread_body, NULL);
+  if (blocked) block_usr1(SIG_UNBLOCK);
+  pthread_join(t, NULL);
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "inconsistent";
+  if (!strcmp(mode, "no_handler")) {
+    signal(SIGUSR1, SIG_IGN);
+    raise(SIGUSR1);
+    take(&log_mu);
+    return 0;
+  }
+  install(!strcmp(mode, "signal_fn"));
+  if (!strcmp(mode, "inversion")) {
+    use_stats = 1;
+    block_usr1(SIG_BLOCK);
+    pthread_mutex_lock(&stats);
+    take(&log_mu);
+    pthread_mutex_unlock(&stats);
+    block_usr1(SIG_UNBLOCK);
+    take(&log_mu);
+    raise(SIGUSR1);
+  } else if (!strcmp(mode, "safe_unsafe")) {
+    use_stats = 1;
+    raise(SIGUSR1);
+    take(&log_mu);
+    block_usr1(SIG_BLOCK);
+    pthread_mutex_lock(&stats);
+    take(&log_mu);
+    pthread_mutex_unlock(&stats);
+    block_usr1(SIG_UNBLOCK);
+  } else {
+    raise(SIGUSR1);
+    if (!strcmp(mode, "blocked")) {
+      block_usr1(SIG_BLOCK);
+      take(&log_mu);
+      block_usr1(SIG_UNBLOCK);
+    } else if (!strcmp(mode, "thread") || !strcmp(mode, "thread_open")) {
+      run_thread(!strcmp(mode, "thread"));
+    } else if (!strcmp(mode, "restore")) {
+      signal(SIGUSR1, SIG_DFL);
+      take(&log_mu);
+    } else {
+      take(&log_mu);
+    }
+  }
+  fprintf(stderr, "handled %d\n", (int)handled);
+  return handled == 1 ? 0 : 2;
+}
