@@ -17,6 +17,7 @@
 #include "report/build.hpp"
 #include "report/format.hpp"
 #include "report/observer.hpp"
+#include "store/runtime.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -167,6 +168,7 @@ void apply_option(options& o, const option_item& it) {
     case option_id::max_chain_hlocks:
     case option_id::max_trace_entries:
     case option_id::max_depth:
+    case option_id::graph_store:  // opened once at start-up (store/runtime.cpp)
     case option_id::preload_enable:
     case option_id::preload_site_frames:
     case option_id::preload_skip_frames:
@@ -205,6 +207,7 @@ struct init_runtime {
     install_capture_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
+    open_graph_store_at_start();  // after the options, before the queued reports
     // Reports queued by locks used before this initializer ran.
     deliver_pending();
   }
