@@ -25,6 +25,10 @@ if(TARGET lockdep_gtest)
   set(LOCKDEP_EXPORTS_GTEST TRUE)
 endif()
 
+if(TARGET lockdep-graph)
+  list(APPEND lockdep_exported_targets lockdep-graph)  # lockdep::lockdep-graph, installed to bin/
+endif()
+
 install(TARGETS ${lockdep_exported_targets} EXPORT lockdepTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development
@@ -37,6 +41,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/lockdepConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/lockdepConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/lockdepConfig.cmake ${PROJECT_BINARY_DIR}/lockdepConfigVersion.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/LockdepDiscoverTests.cmake
         DESTINATION ${LOCKDEP_INSTALL_CMAKEDIR})
 
 # pkg-config: ${pcfiledir} plus one ".." per component of <libdir>/pkgconfig

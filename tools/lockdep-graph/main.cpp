@@ -74,7 +74,7 @@ void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle)
   const edge& closing = g.edges[cycle.back()];
   const std::uint32_t prev = closing.from, next = closing.to;
   const std::string header = "WARNING: possible circular locking dependency detected";
-  std::printf("\n%s\n%s\nlockdep-graph check: a cycle of %zu dependencies recorded by separate runs\n%s\n",
+  std::printf("\n%s\n%s\nlockdep-graph check: a cycle of %zu dependencies in the recorded graph\n%s\n",
               std::string(header.size(), '=').c_str(), header.c_str(), cycle.size(),
               std::string(header.size(), '-').c_str());
   std::printf("%s is trying to acquire lock:\n%s\n\nbut task is already holding lock:\n%s\n\n",
