@@ -182,7 +182,9 @@ TEST_F(GraphStore, AKilledWriterLeavesAConsistentStore) {
     execl(STORE_CHILD, STORE_CHILD, "forever", "9", static_cast<char*>(nullptr));
     _exit(127);
   }
-  usleep(700 * 1000);
+  // Killed while it keeps writing: once the first batch is in, a little later.
+  for (int i = 0; i < 600 && count(store_, "deps") <= 0; ++i) usleep(50 * 1000);
+  usleep(100 * 1000);
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
