@@ -23,7 +23,6 @@ struct import_slot {
 };
 import_slot* g_slots = nullptr;
 std::uint32_t g_slot_mask = 0;
-std::atomic<bool> g_imported{false};
 
 // The recording ring: written and read under the graph lock.
 recorded_item* g_ring = nullptr;
@@ -54,8 +53,11 @@ import_slot* find_slot(std::uint64_t hash) {
   }
 }
 
-void describe(const lock_class& c, char (&out)[k_descriptor_chars]) {
+// False for a key with neither a name nor a site (an unnamed dynamic key):
+// nothing tells it apart in another process, so it is neither stored nor matched.
+bool describe(const lock_class& c, char (&out)[k_descriptor_chars]) {
   describe_class(*c.key, c.subclass, c.wait_inner, c.wait_outer, out);
+  return out[0] != '|' || out[1] != '|';
 }
 
 void copy_frames(recorded_item& it, std::uint32_t trace) {
@@ -110,59 +112,70 @@ std::uint64_t descriptor_hash(const char* d) noexcept {
 
 bool import_graph(imported_class* classes, std::uint32_t nr_classes, const imported_dependency* deps,
                   std::uint32_t nr_deps) noexcept {
-  if (g_imported.exchange(true)) return false;
   core_state& cs = core();
+  // Room for the imported classes and the live ones (read early, so with
+  // slack; a class registered in between only misses its match).
+  const std::uint32_t live_bound = cs.g.classes_high_water() + 1024;
   std::uint32_t cap = 16;
-  while (cap < 2 * nr_classes + 16) cap <<= 1;
+  while (cap < 2 * (nr_classes + live_bound)) cap <<= 1;
   auto* slots = new (std::nothrow) import_slot[cap];
   if (!slots) return false;
-  bool complete = true;
-  cold_section section(nullptr);
-  // Classes this process already uses keep their ids.
-  char d[k_descriptor_chars];
-  auto insert = [&](std::uint64_t hash) -> import_slot& {
+  auto slot_of = [&](std::uint64_t hash) -> import_slot& {
     std::uint32_t i = static_cast<std::uint32_t>(hash) & (cap - 1);
     while (slots[i].hash != 0 && slots[i].hash != hash) i = (i + 1) & (cap - 1);
     return slots[i];
   };
-  for (std::uint32_t i = 0; i < nr_classes; ++i) {
-    imported_class& ic = classes[i];
-    lock_class* live = nullptr;
-    for (std::uint32_t id = 1; id < cs.g.classes_high_water() && !live; ++id) {
+  bool complete = true;
+  import_slot* old = nullptr;
+  {
+    cold_section section(nullptr);
+    // Classes this process already uses keep their ids: entered without a
+    // placeholder, so register_class never adopts them.
+    char d[k_descriptor_chars];
+    std::uint32_t live = 0;
+    for (std::uint32_t id = 1; id < cs.g.classes_high_water() && live < live_bound; ++id) {
       lock_class& c = cs.g.cls(id);
-      if (!c.in_use || !c.key || c.subclass != ic.subclass) continue;
-      describe(c, d);
-      if (descriptor_hash(d) == ic.hash) live = &c;
+      if (!c.in_use || !c.key || !describe(c, d)) continue;
+      const std::uint64_t h = descriptor_hash(d);
+      slot_of(h) = {h, id, nullptr};
+      ++live;
     }
-    if (!live) {
-      live = cs.g.alloc_class();
-      if (!live) {
+    for (std::uint32_t i = 0; i < nr_classes && complete; ++i) {
+      imported_class& ic = classes[i];
+      import_slot& s = slot_of(ic.hash);
+      lock_class* c = s.hash ? &cs.g.cls(s.id) : cs.g.alloc_class();
+      if (!c) {
         complete = false;
         break;
       }
-      live->key = ic.placeholder;
-      live->subclass = ic.subclass;
-      live->wait_inner = ic.wait_inner;
-      live->wait_outer = ic.wait_outer;
-      key_access::classes(*ic.placeholder)[ic.subclass & 7u].store(live, std::memory_order_release);
-      import_slot& s = insert(ic.hash);
-      s = {ic.hash, live->id, ic.placeholder};
+      if (!s.hash) {
+        c->key = ic.placeholder;
+        c->subclass = ic.subclass;
+        c->wait_inner = ic.wait_inner;
+        c->wait_outer = ic.wait_outer;
+        key_access::classes(*ic.placeholder)[ic.subclass & 7u].store(c, std::memory_order_release);
+        s = {ic.hash, c->id, ic.placeholder};
+      }
+      c->usage.fetch_or(ic.usage, std::memory_order_relaxed);
+      ic.id = c->id;
     }
-    live->usage.fetch_or(ic.usage, std::memory_order_relaxed);
-    ic.id = live->id;
+    for (std::uint32_t i = 0; i < nr_deps && complete; ++i) {
+      const imported_dependency& e = deps[i];
+      if (e.from >= nr_classes || e.to >= nr_classes) continue;
+      const std::uint32_t from = classes[e.from].id, to = classes[e.to].id;
+      if (!from || !to || from == to) continue;
+      const std::uint32_t existing = cs.g.find_edge(from, to);
+      if (existing && (cs.g.dep(existing).dep & e.bits) == e.bits) continue;
+      const std::uint32_t trace = existing ? cs.g.dep(existing).trace : k_imported_trace | e.edge_id;
+      if (!cs.g.add_edge(from, to, e.bits, true, trace)) complete = false;
+    }
+    // A later import (benchmarks, after lockdep::reset) replaces the table;
+    // the old one is freed outside the graph lock.
+    old = g_slots;
+    g_slot_mask = cap - 1;
+    g_slots = slots;
   }
-  for (std::uint32_t i = 0; i < nr_deps && complete; ++i) {
-    const imported_dependency& e = deps[i];
-    if (e.from >= nr_classes || e.to >= nr_classes) continue;
-    const std::uint32_t from = classes[e.from].id, to = classes[e.to].id;
-    if (!from || !to || from == to) continue;
-    const std::uint32_t old = cs.g.find_edge(from, to);
-    if (old && (cs.g.dep(old).dep & e.bits) == e.bits) continue;
-    if (!cs.g.add_edge(from, to, e.bits, true, old ? cs.g.dep(old).trace : k_imported_trace | e.edge_id))
-      complete = false;
-  }
-  g_slot_mask = cap - 1;
-  g_slots = slots;
+  delete[] old;
   return complete;
 }
 
@@ -171,6 +184,7 @@ lock_class* adopt_imported_class(lock_class_key& key, unsigned subclass, std::ui
   if (!g_slots) return nullptr;
   char d[k_descriptor_chars];
   describe_class(key, subclass, inner, outer, d);
+  if (d[0] == '|' && d[1] == '|') return nullptr;  // neither site nor name
   import_slot* s = find_slot(descriptor_hash(d));
   if (!s || !s->placeholder) return nullptr;
   lock_class& c = core().g.cls(s->id);
@@ -217,12 +231,14 @@ void run_recorded_hook() noexcept {
 void record_dependency(const lock_class& from, const lock_class& to, std::uint8_t bit,
                        std::uint32_t trace) noexcept {
   if (!g_recording.load(std::memory_order_relaxed) || !from.key || !to.key) return;
+  char f[k_descriptor_chars], t[k_descriptor_chars];
+  if (!describe(from, f) || !describe(to, t)) return;
   recorded_item* it = push();
   if (!it) return;
   it->dependency = true;
   it->bits = bit;
-  describe(from, it->from);
-  describe(to, it->to);
+  std::memcpy(it->from, f, sizeof f);
+  std::memcpy(it->to, t, sizeof t);
   it->from_usage = from.usage.load(std::memory_order_relaxed);
   it->to_usage = to.usage.load(std::memory_order_relaxed);
   copy_frames(*it, trace);
@@ -230,11 +246,13 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
 
 void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexcept {
   if (!g_recording.load(std::memory_order_relaxed) || !c.key) return;
+  char d[k_descriptor_chars];
+  if (!describe(c, d)) return;
   recorded_item* it = push();
   if (!it) return;
   it->dependency = false;
   it->bits = static_cast<std::uint8_t>(bit);
-  describe(c, it->from);
+  std::memcpy(it->from, d, sizeof d);
   it->to[0] = 0;
   it->from_usage = c.usage.load(std::memory_order_relaxed);
   it->to_usage = 0;

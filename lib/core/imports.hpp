@@ -49,8 +49,9 @@ struct imported_dependency {
   std::uint32_t edge_id = 0;       // the store's id, < 2^31
 };
 // Adds the classes (matching the live ones by descriptor) and dependencies
-// to the graph. Once per process; takes the graph lock itself. False when a
-// table filled up (what fitted was imported) or it was called before.
+// to the graph; takes the graph lock itself. A second import replaces the
+// first's placeholder table (after lockdep::reset: benchmarks). False when a
+// table filled up (what fitted was imported).
 bool import_graph(imported_class* classes, std::uint32_t nr_classes, const imported_dependency* deps,
                   std::uint32_t nr_deps) noexcept;
 // register_class (graph lock held): the placeholder class this key's

@@ -41,6 +41,7 @@ struct store_runtime {
   pid_t pid = 0;  // the process that opened db
   std::string program, test;
   std::unordered_map<std::string, std::int64_t> class_ids;  // descriptor -> store id
+  std::unordered_map<std::uintptr_t, std::string> frames;   // address -> its line
   std::vector<recorded_item> batch = std::vector<recorded_item>(k_batch);
   std::deque<lock_class_key> placeholders;  // imported classes not used here yet
   std::deque<std::string> strings;          // their names and sites
@@ -74,9 +75,14 @@ std::string test_name() {
   return {};
 }
 
-std::string stack_text(const recorded_item& it) {
+// Symbolized once per address: the same call sites record edge after edge.
+std::string stack_text(std::unordered_map<std::uintptr_t, std::string>& frames, const recorded_item& it) {
   std::string s;
-  for (unsigned i = 0; i < it.nr_frames; ++i) s += lockdep::describe_frame(it.frames[i]) + "\n";
+  for (unsigned i = 0; i < it.nr_frames; ++i) {
+    auto [f, inserted] = frames.try_emplace(it.frames[i]);
+    if (inserted) f->second = lockdep::describe_frame(it.frames[i]);
+    s += f->second + "\n";
+  }
   return s;
 }
 
@@ -112,7 +118,7 @@ bool write_batch(store_runtime& r, unsigned n) {
     if (!from) ok = false;
     if (!it.dependency || !ok) continue;
     const std::int64_t to = class_id(r, it.to, it.to_usage);
-    const std::string stack = stack_text(it);
+    const std::string stack = stack_text(r.frames, it);
     sqlite3_reset(dep);
     sqlite3_bind_int64(dep, 1, from);
     sqlite3_bind_int64(dep, 2, to);
@@ -189,7 +195,7 @@ lock_class_key* placeholder_for(store_runtime& r, const std::string& descriptor)
   return &k;
 }
 
-void import_store(store_runtime& r) {
+bool import_store(store_runtime& r) {
   std::vector<imported_class> classes;
   std::unordered_map<std::int64_t, std::uint32_t> index;  // store id -> classes[i]
   sqlite3_stmt* st = nullptr;
@@ -219,25 +225,41 @@ void import_store(store_runtime& r) {
                     static_cast<std::uint32_t>(sqlite3_column_int64(st, 0)) & ~k_imported_trace});
   }
   sqlite3_finalize(st);
-  if (!import_graph(classes.data(), static_cast<std::uint32_t>(classes.size()), deps.data(),
-                    static_cast<std::uint32_t>(deps.size())))
-    warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  if (import_graph(classes.data(), static_cast<std::uint32_t>(classes.size()), deps.data(),
+                   static_cast<std::uint32_t>(deps.size())))
+    return true;
+  warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  return false;
 }
 
 }  // namespace
 
 void open_graph_store_at_start() {
   const std::string_view path = option_text(option_id::graph_store);
-  if (path.empty()) return;
+  if (!path.empty()) open_graph_store(std::string(path));
+}
+
+bool bench_import_store(const std::string& path) {
+  auto* r = new store_runtime();  // its placeholder keys stay: classes refer to them
+  std::string error;
+  r->db = open_store(path, false, &error);
+  r->path = path;
+  const bool ok = r->db && import_store(*r);
+  sqlite3_close(r->db);
+  r->db = nullptr;
+  return ok;
+}
+
+bool open_graph_store(const std::string& path) {
   store_runtime& r = rt();
   std::lock_guard<spin_mutex> g(r.db_lock);
-  if (r.db) return;
-  r.path = std::string(path);
+  if (r.db) return false;
+  r.path = path;
   std::string error;
   r.db = open_store(r.path, true, &error);
   if (!r.db) {
     warn(r.path + " " + error + "; running on with this process's own graph");
-    return;
+    return false;
   }
   r.pid = getpid();
   r.program = program_invocation_short_name;
@@ -245,10 +267,11 @@ void open_graph_store_at_start() {
   import_store(r);
   if (!start_recording(k_ring_items)) {
     warn(r.path + ": cannot reserve the recording buffer; this run's dependencies are not stored");
-    return;
+    return false;
   }
   set_recorded_hook(&flush_hook);
   std::atexit(&flush_at_exit);
+  return true;
 }
 
 void flush_graph_store() { flush(true); }

@@ -13,6 +13,11 @@ LOCKDEP_INTERNAL_BEGIN
 // Reads graph_store from LOCKDEP_OPTIONS and opens it; a store that cannot
 // be used is one warning, and the process runs on with its own graph.
 void open_graph_store_at_start();
+// The same for `path` (once per process; false if the store is not used).
+bool open_graph_store(const std::string& path);
+// Benchmarks: open `path` and import it into the graph (again after
+// lockdep::reset()), without recording; false on any failure.
+bool bench_import_store(const std::string& path);
 
 // An imported edge (core/imports.hpp: imported_edge_id) as the store has it:
 // the stack text of its first recording and "recorded by <program>

@@ -32,6 +32,20 @@ bool query_int(sqlite3* db, const char* sql, long* out, std::string* error) {
   return true;
 }
 
+struct header {
+  long app = 0, version = 0, tables = 0;
+};
+// The three read together: apart, another process creating the store
+// between them would make it look half made.
+bool read_header(sqlite3* db, header* h, std::string* error, bool in_transaction) {
+  if (!in_transaction && !store_exec(db, "BEGIN;", error)) return false;
+  const bool ok = query_int(db, "PRAGMA application_id;", &h->app, error) &&
+                  query_int(db, "PRAGMA user_version;", &h->version, error) &&
+                  query_int(db, "SELECT count(*) FROM sqlite_master;", &h->tables, error);
+  if (!in_transaction) store_exec(db, ok ? "COMMIT;" : "ROLLBACK;");
+  return ok;
+}
+
 // journal_mode=WAL takes an exclusive lock for a moment and may answer
 // SQLITE_BUSY without waiting: retried while another process creates.
 bool set_wal(sqlite3* db, std::string* error) {
@@ -70,19 +84,20 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
     sqlite3_close(db);
     return nullptr;
   };
-  long app = 0, version = 0, tables = 0;
+  header h;
   std::string e;
-  if (!query_int(db, "PRAGMA application_id;", &app, &e) || !query_int(db, "PRAGMA user_version;", &version, &e) ||
-      !query_int(db, "SELECT count(*) FROM sqlite_master;", &tables, &e))
-    return fail("is not a lockdep graph store (" + e + ")");
-  if (app == 0 && version == 0 && tables == 0) {
+  if (!read_header(db, &h, &e, false)) return fail("is not a lockdep graph store (" + e + ")");
+  if (h.app == 0 && h.version == 0 && h.tables == 0) {
     if (!create) return fail("is empty, not a lockdep graph store");
     if (!set_wal(db, &e)) return fail("cannot be created: " + e);
     // Created once, by whichever process gets here first; the others see
     // the finished schema after their BEGIN IMMEDIATE.
     if (!store_exec(db, "BEGIN IMMEDIATE;", &e)) return fail("cannot be created: " + e);
-    if (!query_int(db, "SELECT count(*) FROM sqlite_master;", &tables, &e)) return fail(e);
-    if (tables == 0) {
+    if (!read_header(db, &h, &e, true)) {
+      store_exec(db, "ROLLBACK;");
+      return fail("is not a lockdep graph store (" + e + ")");
+    }
+    if (h.app == 0 && h.version == 0 && h.tables == 0) {
       const std::string init = std::string(k_create_sql) + "PRAGMA application_id=" +
                                std::to_string(k_store_application_id) + ";PRAGMA user_version=" +
                                std::to_string(k_store_version) + ";";
@@ -92,9 +107,9 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
       }
     }
     if (!store_exec(db, "COMMIT;", &e)) return fail("cannot be created: " + e);
-    query_int(db, "PRAGMA application_id;", &app, &e);
-    query_int(db, "PRAGMA user_version;", &version, &e);
+    if (!read_header(db, &h, &e, false)) return fail("is not a lockdep graph store (" + e + ")");
   }
+  const long app = h.app, version = h.version;
   if (app != k_store_application_id) return fail("is not a lockdep graph store (an SQLite file of another application)");
   if (version != k_store_version)
     return fail("is a lockdep graph store of format version " + std::to_string(version) + "; this lockdep reads version " +

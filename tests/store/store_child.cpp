@@ -5,6 +5,7 @@
 //   key_ab | key_ba      LOCKDEP_CLASS keys, matched by name
 //   writer ID N          N new dependencies among classes "w<ID>.<k>"
 //   forever ID           new dependencies until killed
+//   anonymous            A -> B between dynamic keys without names
 #include <unistd.h>
 
 #include <atomic>
@@ -57,6 +58,12 @@ int main(int argc, char** argv) {
   else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
   else if (mode == "forever" && argc == 3) chain_of(argv[2], -1, true);
+  else if (mode == "anonymous") {
+    auto* keys = new lockdep::lock_class_key[2];
+    lockdep::register_key(keys[0]);
+    lockdep::register_key(keys[1]);
+    nest(*new lockdep::mutex(keys[0]), *new lockdep::mutex(keys[1]));
+  }
   else return 2;
   lockdep::flush_reports();
   std::printf("circular=%d other=%d\n", circular.load(), other.load());

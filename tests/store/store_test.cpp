@@ -114,6 +114,13 @@ TEST_F(GraphStore, WithoutTheStoreEachHalfIsSilent) {
   EXPECT_NE(b.out.find("circular=0"), std::string::npos);
 }
 
+TEST_F(GraphStore, KeysWithNeitherNameNorSiteAreNotStored) {
+  run_result r = child("anonymous");
+  EXPECT_NE(r.out.find("circular=0 other=0"), std::string::npos) << r.err;
+  EXPECT_EQ(count(store_, "deps"), 0);  // nothing would match them in another process
+  EXPECT_EQ(count(store_, "classes"), 0);
+}
+
 TEST_F(GraphStore, KeysAreMatchedByNameAcrossProcesses) {
   child("key_ab", "Keys.First");
   run_result second = child("key_ba");
