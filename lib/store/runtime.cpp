@@ -7,6 +7,7 @@
 // process, guarded by g_db_lock (a child of fork() opens its own).
 #include "store/runtime.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -175,6 +176,9 @@ void flush(bool force) {
 }
 
 void flush_hook() { flush(false); }
+// A thread that held db_lock at fork() does not exist in the child; the
+// child's connection is its own (connection_usable), so the lock is free.
+void release_after_fork_child() { rt().db_lock.unlock(); }
 void flush_at_exit() { flush(true); }
 
 // The placeholder key of an imported class, named as the class was.
@@ -271,6 +275,7 @@ bool open_graph_store(const std::string& path) {
   }
   set_recorded_hook(&flush_hook);
   std::atexit(&flush_at_exit);
+  pthread_atfork(nullptr, nullptr, &release_after_fork_child);
   return true;
 }
 

@@ -6,6 +6,8 @@
 //   writer ID N          N new dependencies among classes "w<ID>.<k>"
 //   forever ID           new dependencies until killed
 //   anonymous            A -> B between dynamic keys without names
+//   fork_ba              B -> A in a child of fork() (its own connection)
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -58,7 +60,18 @@ int main(int argc, char** argv) {
   else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
   else if (mode == "forever" && argc == 3) chain_of(argv[2], -1, true);
-  else if (mode == "anonymous") {
+  else if (mode == "fork_ba") {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      nest(b, a);
+      lockdep::flush_reports();
+      std::printf("child circular=%d\n", circular.load());
+      std::fflush(stdout);
+      std::exit(0);  // exit, not _exit: the child's batch is written at exit
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+  } else if (mode == "anonymous") {
     auto* keys = new lockdep::lock_class_key[2];
     lockdep::register_key(keys[0]);
     lockdep::register_key(keys[1]);

@@ -114,6 +114,14 @@ TEST_F(GraphStore, WithoutTheStoreEachHalfIsSilent) {
   EXPECT_NE(b.out.find("circular=0"), std::string::npos);
 }
 
+TEST_F(GraphStore, AChildOfForkReportsAndRecordsThroughItsOwnConnection) {
+  child("ab", "Fork.Parent");
+  run_result r = child("fork_ba", "Fork.Child");
+  EXPECT_NE(r.out.find("child circular=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("recorded by store_child (Fork.Parent) pid"), std::string::npos) << r.err;
+  EXPECT_EQ(count(store_, "deps"), 2);  // the child's B -> A written at its exit
+}
+
 TEST_F(GraphStore, KeysWithNeitherNameNorSiteAreNotStored) {
   run_result r = child("anonymous");
   EXPECT_NE(r.out.find("circular=0 other=0"), std::string::npos) << r.err;
