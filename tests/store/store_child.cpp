@@ -7,6 +7,8 @@
 //   forever ID           new dependencies until killed
 //   anonymous            A -> B between dynamic keys without names
 //   fork_ba              B -> A in a child of fork() (its own connection)
+//   in_irq | irqs_on     a spinlock taken in (simulated) hardirq context / with
+//                        hardirqs on
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ namespace {
 
 lockdep::mutex a{"store.A"};
 lockdep::mutex b{"store.B"};
+lockdep::spinlock irq_lock{"store.irq"};
 std::atomic<int> circular{0}, other{0};
 
 template <class M1, class M2>
@@ -60,7 +63,13 @@ int main(int argc, char** argv) {
   else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
   else if (mode == "forever" && argc == 3) chain_of(argv[2], -1, true);
-  else if (mode == "fork_ba") {
+  else if (mode == "in_irq") {
+    lockdep::hardirq_enter();
+    { std::lock_guard<lockdep::spinlock> g(irq_lock); }
+    lockdep::hardirq_exit();
+  } else if (mode == "irqs_on") {
+    std::lock_guard<lockdep::spinlock> g(irq_lock);
+  } else if (mode == "fork_ba") {
     const pid_t pid = fork();
     if (pid == 0) {
       nest(b, a);

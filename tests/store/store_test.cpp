@@ -122,6 +122,20 @@ TEST_F(GraphStore, AChildOfForkReportsAndRecordsThroughItsOwnConnection) {
   EXPECT_EQ(count(store_, "deps"), 2);  // the child's B -> A written at its exit
 }
 
+// Usage bits travel too: A used in hardirq context by one process, taken
+// with hardirqs on by the next, is inconsistent lock state in the second.
+TEST_F(GraphStore, UsageBitsRecordedByAnotherProcessAreChecked) {
+  run_result first = child("in_irq");
+  EXPECT_NE(first.out.find("circular=0 other=0"), std::string::npos) << first.err;
+  run_result second = child("irqs_on");
+  EXPECT_NE(second.out.find("other=1"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("WARNING: inconsistent lock state"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage."), std::string::npos) << second.err;
+  // Near miss: the same usage in both processes.
+  run_result again = child("irqs_on");
+  EXPECT_NE(again.out.find("other=0"), std::string::npos) << again.err;
+}
+
 TEST_F(GraphStore, KeysWithNeitherNameNorSiteAreNotStored) {
   run_result r = child("anonymous");
   EXPECT_NE(r.out.find("circular=0 other=0"), std::string::npos) << r.err;
