@@ -31,6 +31,11 @@ std::uint64_t g_ring_lost = 0;
 std::atomic<bool> g_recording{false};
 std::atomic<std::uint32_t> g_queued{0};
 std::atomic<recorded_hook> g_hook{nullptr};
+// Two buffers: the listener writes the one not in use and flips, so a push
+// copying the current one does not see it change (unless two tests start
+// during one copy: then only the name is garbled).
+char g_tests[2][k_test_chars];
+std::atomic<int> g_test_index{0};
 
 void put(char (&out)[k_descriptor_chars], std::size_t& at, const char* s) {
   while (s && *s && at + 1 < k_descriptor_chars) out[at++] = *s++;
@@ -68,6 +73,12 @@ void copy_frames(recorded_item& it, std::uint32_t trace) {
   if (n > k_recorded_frames) n = k_recorded_frames;
   for (unsigned i = 0; i < n; ++i) it.frames[i] = f[i];
   it.nr_frames = n;
+}
+
+void copy_test(recorded_item& it) {
+  const char* t = g_tests[g_test_index.load(std::memory_order_acquire)];
+  std::memcpy(it.test, t, k_test_chars);
+  it.test[k_test_chars - 1] = 0;
 }
 
 recorded_item* push() {
@@ -195,6 +206,17 @@ lock_class* adopt_imported_class(lock_class_key& key, unsigned subclass, std::ui
   return &c;
 }
 
+void set_recording_test(const char* suite, const char* name) noexcept {
+  const int next = 1 - g_test_index.load(std::memory_order_relaxed);
+  char(&out)[k_test_chars] = g_tests[next];
+  std::size_t at = 0;
+  for (const char* s = suite; s && *s && at + 2 < k_test_chars;) out[at++] = *s++;
+  if (suite && name) out[at++] = '.';
+  for (const char* s = name; s && *s && at + 1 < k_test_chars;) out[at++] = *s++;
+  out[at] = 0;
+  g_test_index.store(next, std::memory_order_release);
+}
+
 bool start_recording(std::uint32_t capacity) noexcept {
   if (g_recording.load() || capacity == 0) return false;
   void* mem = mmap(nullptr, sizeof(recorded_item) * capacity, PROT_READ | PROT_WRITE,
@@ -242,6 +264,7 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
   it->from_usage = from.usage.load(std::memory_order_relaxed);
   it->to_usage = to.usage.load(std::memory_order_relaxed);
   copy_frames(*it, trace);
+  copy_test(*it);
 }
 
 void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexcept {
@@ -257,6 +280,7 @@ void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexce
   it->from_usage = c.usage.load(std::memory_order_relaxed);
   it->to_usage = 0;
   copy_frames(*it, trace);
+  copy_test(*it);
 }
 
 LOCKDEP_INTERNAL_END

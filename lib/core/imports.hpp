@@ -28,6 +28,7 @@ inline std::uint32_t imported_edge_id(std::uint32_t t) { return t & ~k_imported_
 
 constexpr unsigned k_descriptor_chars = 200;
 constexpr unsigned k_recorded_frames = 24;
+constexpr unsigned k_test_chars = 128;
 
 // "<site basename:line:col>|<name>|<subclass>|<inner>|<outer>", each part
 // possibly empty. Truncated to fit; never allocates.
@@ -68,7 +69,11 @@ struct recorded_item {
   std::uint32_t from_usage = 0, to_usage = 0;  // the classes' usage then
   std::uintptr_t frames[k_recorded_frames] = {};
   unsigned nr_frames = 0;
+  char test[k_test_chars] = {};  // the test running then (set_recording_test), or empty
 };
+// The test now running, "<suite>.<name>" (the GoogleTest listener; null
+// when none): recorded with each item. Not in a signal handler.
+void set_recording_test(const char* suite, const char* name) noexcept;
 // Start queueing, with room for `capacity` items (no core lock held).
 bool start_recording(std::uint32_t capacity) noexcept;
 // Move up to `max` queued items to `out`; *lost counts items a full ring

@@ -126,7 +126,7 @@ bool write_batch(store_runtime& r, unsigned n) {
     sqlite3_bind_int(dep, 3, it.bits);
     sqlite3_bind_text(dep, 4, stack.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(dep, 5, r.program.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(dep, 6, r.test.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(dep, 6, it.test[0] ? it.test : r.test.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(dep, 7, r.pid);
     ok = to && sqlite3_step(dep) == SQLITE_DONE;
   }

@@ -136,6 +136,32 @@ TEST_F(GraphStore, UsageBitsRecordedByAnotherProcessAreChecked) {
   EXPECT_NE(again.out.find("other=0"), std::string::npos) << again.err;
 }
 
+#ifdef GTEST_NAMES_SAMPLE
+TEST_F(GraphStore, EachDependencyIsLabelledWithTheTestThatRecordedIt) {
+  run_result r = run(std::string("env -u LOCKDEP_TEST_NAME ") + GTEST_NAMES_SAMPLE);
+  EXPECT_NE(r.out.find("[  PASSED  ] 2 tests."), std::string::npos) << r.out << r.err;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(store_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT c.descriptor, d.test FROM deps d JOIN classes c ON c.id = d.from_class"
+                               " ORDER BY d.test;",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  std::vector<std::pair<std::string, std::string>> rows;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    rows.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                      reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[0].first.find("names.first_outer"), std::string::npos);
+  EXPECT_EQ(rows[0].second, "Names.First");
+  EXPECT_NE(rows[1].first.find("names.second_outer"), std::string::npos);
+  EXPECT_EQ(rows[1].second, "Names.Second");
+}
+#endif
+
 TEST_F(GraphStore, KeysWithNeitherNameNorSiteAreNotStored) {
   run_result r = child("anonymous");
   EXPECT_NE(r.out.find("circular=0 other=0"), std::string::npos) << r.err;
