@@ -62,8 +62,50 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
 
 // The core's search (core/graph.hpp) over (class, flag) states, flag =
 // "only -(*R)-> edges led here", so the next edge may not be S*.
-std::vector<std::uint32_t> cycle_through(const loaded_graph& g, std::uint32_t start) {
+std::vector<std::uint32_t> components(const loaded_graph& g) {
+  const std::uint32_t n = static_cast<std::uint32_t>(g.descriptors.size());
+  constexpr std::uint32_t none = ~0u;
+  std::vector<std::uint32_t> index(n, none), low(n, 0), comp(n, none), stack;
+  std::vector<std::pair<std::uint32_t, std::size_t>> frames;  // class, next edge to look at
+  std::uint32_t next_index = 0, next_comp = 0;
+  for (std::uint32_t root = 0; root < n; ++root) {
+    if (index[root] != none) continue;
+    frames.push_back({root, 0});
+    index[root] = low[root] = next_index++;
+    stack.push_back(root);
+    while (!frames.empty()) {
+      auto& [v, at] = frames.back();
+      if (at < g.after[v].size()) {
+        const std::uint32_t w = g.edges[g.after[v][at++]].to;
+        if (index[w] == none) {
+          index[w] = low[w] = next_index++;
+          stack.push_back(w);
+          frames.push_back({w, 0});
+        } else if (comp[w] == none && index[w] < low[v]) {
+          low[v] = index[w];
+        }
+        continue;
+      }
+      const std::uint32_t done = v;
+      frames.pop_back();
+      if (!frames.empty() && low[done] < low[frames.back().first]) low[frames.back().first] = low[done];
+      if (low[done] == index[done]) {
+        for (std::uint32_t w = none; w != done;) {
+          w = stack.back();
+          stack.pop_back();
+          comp[w] = next_comp;
+        }
+        ++next_comp;
+      }
+    }
+  }
+  return comp;
+}
+
+std::vector<std::uint32_t> cycle_through(const loaded_graph& g, const std::vector<std::uint32_t>& comp,
+                                         std::uint32_t start) {
   const edge& closing = g.edges[start];
+  if (comp[closing.from] != comp[closing.to]) return {};
   for (std::uint8_t bit = 1; bit <= 8; bit <<= 1) {
     if (!(closing.bits & bit)) continue;
     const bool prev_exclusive = bit & dep_from_e;
@@ -87,6 +129,7 @@ std::vector<std::uint32_t> cycle_through(const loaded_graph& g, std::uint32_t st
         return path;
       }
       for (std::uint32_t eid : g.after[id]) {
+        if (comp[g.edges[eid].to] != comp[closing.from]) continue;
         std::uint8_t bits = g.edges[eid].bits;
         if (only_xr) bits &= static_cast<std::uint8_t>(~dep_from_s);
         if (!bits) continue;

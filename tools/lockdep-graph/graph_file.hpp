@@ -35,8 +35,14 @@ struct loaded_graph {
 // Adds the store at `path` to `g`; false with a message in *error.
 bool load_store(const std::string& path, loaded_graph& g, std::string* error);
 
+// Strongly connected component of each class (Tarjan, iterative): only an
+// edge inside one component can be on a cycle.
+std::vector<std::uint32_t> components(const loaded_graph& g);
+
 // A strong cycle (kernel-lockdep.md §3.6) through edge `e`, as edge ids in
-// path order from e.to back to e.from, then e; empty when none.
-std::vector<std::uint32_t> cycle_through(const loaded_graph& g, std::uint32_t e);
+// path order from e.to back to e.from, then e; empty when none. The search
+// stays inside e's component (`comp` from components()).
+std::vector<std::uint32_t> cycle_through(const loaded_graph& g, const std::vector<std::uint32_t>& comp,
+                                         std::uint32_t e);
 
 }  // namespace lockdep_graph

@@ -104,8 +104,9 @@ void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle)
 std::vector<std::vector<std::uint32_t>> all_cycles(const loaded_graph& g) {
   std::vector<std::vector<std::uint32_t>> out;
   std::set<std::vector<std::uint32_t>> seen;
+  const std::vector<std::uint32_t> comp = components(g);
   for (std::uint32_t e = 0; e < g.edges.size(); ++e) {
-    std::vector<std::uint32_t> cycle = cycle_through(g, e);
+    std::vector<std::uint32_t> cycle = cycle_through(g, comp, e);
     if (cycle.empty()) continue;
     std::vector<std::uint32_t> classes;
     for (std::uint32_t id : cycle) classes.push_back(g.edges[id].from);
