@@ -18,8 +18,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <memory>
+#include <deque>
 #include <random>
+#include <string>
+
+#include "cold_bench.hpp"
 
 #include "core/bench_hooks.hpp"
 #include "core/usage.hpp"
@@ -33,11 +36,17 @@ constexpr int k_edges_per_class = 10;
 
 struct random_dag {
   int n;
-  std::unique_ptr<lockdep::lock_class_key[]> keys;
+  std::deque<std::string> names;
+  std::deque<lockdep::lock_class_key> keys;
   bool ok = true;
 
-  explicit random_dag(int classes, std::mt19937_64& rng) : n(classes), keys(new lockdep::lock_class_key[classes]) {
-    for (int i = 0; i < n; ++i) lockdep::register_key(keys[i]);
+  // Named keys ("dag.<i>") are what a graph store records; unnamed dynamic
+  // keys are not stored (nothing matches them in another process).
+  random_dag(int classes, std::mt19937_64& rng, bool named) : n(classes) {
+    for (int i = 0; i < n; ++i) {
+      keys.emplace_back(named ? names.emplace_back("dag." + std::to_string(i)).c_str() : nullptr);
+      lockdep::register_key(keys[i]);
+    }
     std::uniform_int_distribution<int> pct(0, 99);
     for (int i = 0; i < n; ++i) {
       std::uint32_t usage = li::bit_mask(li::used);
@@ -57,14 +66,16 @@ struct random_dag {
   }
 };
 
-void bm_cold_new_edge(benchmark::State& state) {
+}  // namespace
+
+void cold_new_edge(benchmark::State& state, bool named_keys) {
   const int n = static_cast<int>(state.range(0));
   if (!lockdep::reset()) {
     state.SkipWithError("lockdep::reset() refused");
     return;
   }
   std::mt19937_64 rng(20240601);
-  random_dag dag(n, rng);
+  random_dag dag(n, rng, named_keys);
   if (!dag.ok) {
     state.SkipWithError("graph tables too small for the DAG (default limits)");
     return;
@@ -102,6 +113,8 @@ void bm_cold_new_edge(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+namespace {
+void bm_cold_new_edge(benchmark::State& state) { cold_new_edge(state, false); }
 BENCHMARK(bm_cold_new_edge)->Name("cold_new_edge")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

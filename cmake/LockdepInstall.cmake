@@ -18,7 +18,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lockdep
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 
 set_target_properties(lockdep_shared PROPERTIES EXPORT_NAME shared)
-install(TARGETS lockdep lockdep_shared EXPORT lockdepTargets
+set(lockdep_exported_targets lockdep lockdep_shared)
+if(TARGET lockdep-graph)
+  list(APPEND lockdep_exported_targets lockdep-graph)  # lockdep::lockdep-graph, installed to bin/
+endif()
+install(TARGETS ${lockdep_exported_targets} EXPORT lockdepTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -42,6 +46,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/lockdepConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/lockdepConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/lockdepConfig.cmake ${PROJECT_BINARY_DIR}/lockdepConfigVersion.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/LockdepDiscoverTests.cmake
         DESTINATION ${LOCKDEP_INSTALL_CMAKEDIR})
 
 # pkg-config: ${pcfiledir} plus one ".." per component of <libdir>/pkgconfig

@@ -66,6 +66,8 @@ enum class option_kind : std::uint8_t {
   X(max_chain_hlocks, limit, 0, 1, 1 << 28, "total entries of those sequences (0: 5 x max_chains)")      \
   X(max_trace_entries, limit, 1 << 20, 1, 1 << 28, "stack-trace storage, in frames")                     \
   X(max_depth, limit, 48, 1, 128, "locks one thread may hold at once")                                  \
+  X(graph_store, text, 0, 0, 0,                                                                           \
+    "an SQLite file shared by processes: load the dependencies earlier runs recorded, add this run's")   \
   X(preload_enable, boolean, 1, 0, 1, "lockdep-run: 0 forwards every pthread call untouched")            \
   X(preload_site_frames, integer, 1, 1, 8, "lockdep-run: caller frames that form a lock class's site")    \
   X(preload_skip_frames, integer, 0, 0, 32, "lockdep-run: caller frames skipped first (lock helpers)")    \

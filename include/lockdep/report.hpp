@@ -112,6 +112,12 @@ struct dependency_step {
   class_info cls;
   stack_trace trace;
   int depth = 0;
+  // A dependency another process recorded (LOCKDEP_OPTIONS=graph_store):
+  // `trace` is empty, `imported_stack` is the symbolized stack of its first
+  // recording (one frame a line) and `recorded_by` says where it came from,
+  // "recorded by <program> (<test>) pid N". Both empty otherwise.
+  std::string imported_stack;
+  std::string recorded_by;
 };
 
 // The thread's interrupt-like state when the problem was found, as the

@@ -13,6 +13,7 @@
 // (the irq's recursive read waits only for a writer), and a read-only
 // "enabled" Y needs the path to enter Y non-recursively.
 #include "core/core.hpp"
+#include "core/imports.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -227,6 +228,8 @@ void check_prev_add(thread_state& ts, const held_lock& prev, const held_lock& ne
     check_irq_usage(ts, prev, next, trace);
   if (!cs.g.add_edge(pc->id, nc->id, bit, distance == 1, capture_once(trace)))
     limit_reached(&ts, "BUG: MAX_LOCKDEP_ENTRIES too low!", option_id::max_dependencies);
+  else
+    record_dependency(*pc, *nc, bit, trace);  // for the graph store, if one is open
 }
 
 // One usage bit newly set on class c. Checks single-lock consistency, then
@@ -236,6 +239,7 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   if (before & bit_mask(bit)) return;
   c.usage.store(before | bit_mask(bit), std::memory_order_relaxed);
   c.usage_trace[bit] = capture_once(trace);
+  record_usage(c, bit, trace);  // for the graph store, if one is open
   if (!is_irq_bit(bit) || !c.validate) return;
   if (std::uint32_t conflict = conflicting_bits(bit) & before) {
     const unsigned old = static_cast<unsigned>(__builtin_ctz(conflict));

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/core.hpp"
+#include "core/imports.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -42,7 +43,9 @@ lock_class* register_class(lock_class_key& key, unsigned subclass, std::uint8_t 
   auto* slot = &key_access::classes(key)[subclass];
   if (lock_class* c = slot->load(std::memory_order_acquire)) return c;
   core_state& cs = core();
-  lock_class* c = cs.g.alloc_class();
+  // A class another process recorded (graph_store) becomes this key's.
+  lock_class* c = adopt_imported_class(key, subclass, inner, outer);
+  if (!c) c = cs.g.alloc_class();
   if (!c) return nullptr;
   c->key = &key;
   c->subclass = static_cast<std::uint8_t>(subclass);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/core.hpp"
+#include "core/imports.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -147,6 +148,7 @@ void finish_report(report_record& r, thread_state& ts) noexcept {
 }
 
 void deliver_pending() noexcept {
+  run_recorded_hook();  // the graph store's writes, outside every core lock
   // Without a report layer yet (a lock used by an early static
   // initialiser), records wait in the ring until it installs its hook.
   while (g_pending.load(std::memory_order_acquire) > 0 && g_deliver.load(std::memory_order_acquire)) {

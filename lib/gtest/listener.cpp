@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/imports.hpp"
 #include "lockdep/gtest.hpp"
 #include "report/observer.hpp"
 
@@ -126,10 +127,11 @@ void check_at_exit() {
 
 class listener : public ::testing::EmptyTestEventListener {
   void OnTestProgramStart(const ::testing::UnitTest&) override { fail_outside_reports(); }
-  void OnTestStart(const ::testing::TestInfo&) override {
+  void OnTestStart(const ::testing::TestInfo& info) override {
     // Anything raised before belongs to no test. (It is failed later, at a
     // point where no test is current, so it is not pinned on this one.)
     lockdep::flush_reports();
+    lockdep::internal::set_recording_test(info.test_suite_name(), info.name());  // graph_store
     listener_state& st = state();
     bool reset = false;
     {
@@ -142,6 +144,7 @@ class listener : public ::testing::EmptyTestEventListener {
   }
   void OnTestEnd(const ::testing::TestInfo&) override {
     lockdep::flush_reports();
+    lockdep::internal::set_recording_test(nullptr, nullptr);
     listener_state& st = state();
     std::lock_guard<std::mutex> g(st.mu);
     st.in_test = false;

@@ -4,26 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/imports.hpp"
 #include "core/usage.hpp"
 #include "kinds/report_kinds.hpp"
 #include "report/build.hpp"
+#include "store/runtime.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
-
-void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]) {
-  for (unsigned state = 0; state < k_irq_states; ++state) {
-    for (unsigned read = 0; read < 2; ++read) {
-      const unsigned in = state * 4 + read;
-      const bool used_in = mask & bit_mask(in);
-      const bool enabled = mask & bit_mask(in + k_dir_bit);
-      char c = '.';
-      if (enabled) c = used_in ? '?' : '+';
-      else if (used_in) c = '-';
-      out[state * 2 + read] = c;
-    }
-  }
-  out[k_usage_chars] = 0;
-}
 
 std::string class_name(const class_snapshot& c) {
   std::string s;
@@ -95,7 +82,13 @@ void replace_all(std::string& s, std::string_view token, const std::string& by) 
 std::vector<dependency_step> make_chain(const chain_step* steps, unsigned n) {
   std::vector<dependency_step> out;
   out.reserve(n);
-  for (unsigned i = 0; i < n; ++i) out.push_back({make_class_info(steps[i].cls), make_trace(steps[i].trace), steps[i].depth});
+  for (unsigned i = 0; i < n; ++i) {
+    const std::uint32_t t = steps[i].trace;
+    out.push_back({make_class_info(steps[i].cls), make_trace(is_imported_trace(t) ? 0 : t), steps[i].depth, {}, {}});
+    if (is_imported_trace(t) &&
+        !imported_edge_origin(imported_edge_id(t), &out.back().imported_stack, &out.back().recorded_by))
+      out.back().recorded_by = "recorded by another process (the graph store no longer has it)";
+  }
   return out;
 }
 

@@ -78,6 +78,18 @@ class writer {
     }
     return at;
   }
+  // A path step's trace; one another process recorded (graph_store) is its
+  // stack text and where it came from.
+  void step_trace(const dependency_step& s, unsigned spaces) {
+    if (s.recorded_by.empty()) return trace(s.trace, spaces);
+    const std::string indent(spaces, ' ');
+    for (std::size_t at = 0, end; at < s.imported_stack.size(); at = end + 1) {
+      end = s.imported_stack.find('\n', at);
+      if (end == std::string::npos) end = s.imported_stack.size();
+      if (end > at) f("%s%s\n", indent, s.imported_stack.substr(at, end - at));
+    }
+    f("%s%s\n", indent, s.recorded_by);
+  }
   // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`, then
   // the class's print function's text for this lock, if any.
   void lock_line(const held_lock_info& h, const stack_trace* fallback = nullptr) {
@@ -154,7 +166,7 @@ void class_block(writer& w, const dependency_step& step) {
   w.f("%s ... key      at: [<%016x>] %s\n", pad, reinterpret_cast<std::uintptr_t>(c.key),
       c.key_location.empty() ? std::string("?") : c.key_location);
   w.f("%s ... acquired at:\n", pad);
-  w.trace(step.trace, 3);
+  w.step_trace(step, 3);
   w.line();
 }
 
@@ -216,7 +228,7 @@ void circular(writer& w, const report& r) {
   w.line("the existing dependency chain (in reverse order) is:");
   for (const dependency_step& s : r.chain) {
     w.f("\n-> #%d (%s)%s:\n", s.depth, s.cls.name, class_state(s.cls));
-    w.trace(s.trace, 7);
+    w.step_trace(s, 7);
   }
   if (r.chain_truncated) w.line("\n-> ... (chain truncated)");
   w.line();

@@ -18,6 +18,7 @@
 #include "report/format.hpp"
 #include "report/machine_format.hpp"
 #include "report/observer.hpp"
+#include "store/runtime.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -199,6 +200,7 @@ bool apply_option(options& o, const option_item& it) {
     case option_id::max_chain_hlocks:
     case option_id::max_trace_entries:
     case option_id::max_depth:
+    case option_id::graph_store:  // opened once at start-up (store/runtime.cpp)
     case option_id::preload_enable:
     case option_id::preload_site_frames:
     case option_id::preload_skip_frames:
@@ -244,6 +246,7 @@ struct init_runtime {
     install_site_group_hook();
     set_deliver_hook(&deliver);
     if (const char* env = std::getenv("LOCKDEP_OPTIONS")) lockdep::parse_options(env);
+    open_graph_store_at_start();  // after the options, before the queued reports
     std::atexit([] {
       const options o = get_options();
       if (o.print_summary) print_text(o, summary_line() + "\n");

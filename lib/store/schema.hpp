@@ -1,0 +1,45 @@
+// The graph store's file format (SQLite), shared by the runtime
+// (store/runtime.cpp) and the lockdep-graph tool.
+//
+//   classes(id, descriptor UNIQUE, usage)      one row per class, usage bits OR'ed
+//   deps(id, from_class, to_class, bits,        one row per ordered pair of
+//        stack, program, test, pid)             classes; bits OR'ed, the rest
+//                                               from the first recording
+//
+// A store is an SQLite database in WAL mode whose application_id is
+// k_store_application_id and whose user_version is k_store_version; every
+// write is one transaction, so a writer killed mid-way leaves the store as
+// it was before that transaction.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+#include "lockdep/config.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+constexpr int k_store_application_id = 0x4c4b4447;  // "LKDG"
+constexpr int k_store_version = 1;
+
+// Opens the store at `path`, creating it (with `create`) when the file is
+// absent or empty. nullptr with a sentence in *error when it cannot be
+// opened, is not a graph store, or is of another version.
+sqlite3* open_store(const std::string& path, bool create, std::string* error);
+
+// Statements on an open store; false (and *error) on failure.
+bool store_exec(sqlite3* db, const char* sql, std::string* error = nullptr);
+
+// The parts of a descriptor (core/imports.hpp):
+// "<site>|<name>|<subclass>|<inner>|<outer>".
+struct descriptor_parts {
+  std::string site, name;  // either may be empty
+  unsigned subclass = 0, inner = 0, outer = 0;
+};
+descriptor_parts split_descriptor(const std::string& d);
+// How reports name the class: its name, else its site; "/N" for a subclass.
+std::string descriptor_label(const std::string& d);
+
+LOCKDEP_INTERNAL_END

@@ -1,0 +1,93 @@
+// A program the graph-store tests run as separate processes, each with its
+// own LOCKDEP_OPTIONS=graph_store=... . It takes locks in the order its
+// argument says and prints, at exit, how many reports of each kind it saw:
+//   ab | ba              the named locks A and B (construction-site classes)
+//   key_ab | key_ba      LOCKDEP_CLASS keys, matched by name
+//   writer ID N          N new dependencies among classes "w<ID>.<k>"
+//   forever ID           new dependencies until killed
+//   anonymous            A -> B between dynamic keys without names
+//   fork_ba              B -> A in a child of fork() (its own connection)
+//   in_irq | irqs_on     a spinlock taken in (simulated) hardirq context / with
+//                        hardirqs on
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "lockdep/lockdep.hpp"
+
+namespace {
+
+lockdep::mutex a{"store.A"};
+lockdep::mutex b{"store.B"};
+lockdep::spinlock irq_lock{"store.irq"};
+std::atomic<int> circular{0}, other{0};
+
+template <class M1, class M2>
+void nest(M1& outer, M2& inner) {
+  std::lock_guard<M1> g1(outer);
+  std::lock_guard<M2> g2(inner);
+}
+
+// Dependencies w<id>.0 -> w<id>.1 -> ... -> w<id>.n, between dynamic keys.
+void chain_of(const std::string& id, long n, bool slow) {
+  // Never freed: a registered key must outlive its classes.
+  auto& names = *new std::deque<std::string>;
+  auto& keys = *new std::deque<lockdep::lock_class_key>;
+  auto& locks = *new std::deque<lockdep::mutex>;
+  for (long k = 0; n < 0 || k <= n; ++k) {
+    keys.emplace_back(names.emplace_back("w" + id + "." + std::to_string(k)).c_str());
+    lockdep::register_key(keys.back());
+    locks.emplace_back(keys.back());
+    if (k > 0) nest(locks[locks.size() - 2], locks.back());
+    if (slow) usleep(200);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  lockdep::set_report_callback([](const lockdep::report& r) {
+    (r.kind == lockdep::report_kind::circular_dependency ? circular : other).fetch_add(1);
+  });
+  const std::string mode = argv[1];
+  if (mode == "ab") nest(a, b);
+  else if (mode == "ba") nest(b, a);
+  else if (mode == "key_ab") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.A")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.B")));
+  else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
+  else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
+  else if (mode == "forever" && argc == 3) chain_of(argv[2], -1, true);
+  else if (mode == "in_irq") {
+    lockdep::hardirq_enter();
+    { std::lock_guard<lockdep::spinlock> g(irq_lock); }
+    lockdep::hardirq_exit();
+  } else if (mode == "irqs_on") {
+    std::lock_guard<lockdep::spinlock> g(irq_lock);
+  } else if (mode == "fork_ba") {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      nest(b, a);
+      lockdep::flush_reports();
+      std::printf("child circular=%d\n", circular.load());
+      std::fflush(stdout);
+      std::exit(0);  // exit, not _exit: the child's batch is written at exit
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+  } else if (mode == "anonymous") {
+    auto* keys = new lockdep::lock_class_key[2];
+    lockdep::register_key(keys[0]);
+    lockdep::register_key(keys[1]);
+    nest(*new lockdep::mutex(keys[0]), *new lockdep::mutex(keys[1]));
+  }
+  else return 2;
+  lockdep::flush_reports();
+  std::printf("circular=%d other=%d\n", circular.load(), other.load());
+  return 0;
+}
