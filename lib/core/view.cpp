@@ -2,12 +2,20 @@
 // the cold section (graph lock held, signals blocked), and handed out after.
 #include "core/view.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstring>
 
 #include "core/core.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
+
+std::uint64_t now_ns() noexcept {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return std::uint64_t(t.tv_sec) * 1000000000u + std::uint64_t(t.tv_nsec);
+}
 
 // ---- counts and settings ---------------------------------------------------------
 

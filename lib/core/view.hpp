@@ -22,6 +22,9 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
+// The monotonic clock in nanoseconds, as wait starts are stamped.
+std::uint64_t now_ns() noexcept;
+
 // ---- counts and settings ---------------------------------------------------------
 struct core_counts {
   std::uint64_t suppressed = 0, dropped = 0;

@@ -35,12 +35,6 @@ namespace {
 constexpr unsigned k_points = 4;
 constexpr unsigned k_max_thread_holds = 128;
 
-std::uint64_t now_ns() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return std::uint64_t(t.tv_sec) * 1000000000u + std::uint64_t(t.tv_nsec);
-}
-
 struct time_stat {
   std::atomic<std::uint64_t> min{~0ull}, max{0}, total{0}, nr{0};
   void add(std::uint64_t v) {

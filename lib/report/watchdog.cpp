@@ -33,12 +33,6 @@ std::atomic<bool> g_track_waits{false};
 __thread std::uintptr_t t_wait_ip __attribute__((tls_model("initial-exec"))) = 0;  // call site of the current contended wait (lock_stat)
 std::atomic<bool> g_explicit_tracking{false};
 
-std::uint64_t now_ns() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return std::uint64_t(t.tv_sec) * 1000000000u + std::uint64_t(t.tv_nsec);
-}
-
 double seconds_waited(const thread_view& t, std::uint64_t now) {
   return now > t.wait_start ? double(now - t.wait_start) / 1e9 : 0.0;
 }
