@@ -13,6 +13,6 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 # What the installed CMake package and lockdep.pc look for (the headers of
 # the libraries lockdep links); GoogleTest only for the gtest component.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libabsl-dev, libboost-stacktrace-dev (>= 1.74)")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libabsl-dev, libboost-stacktrace-dev (>= 1.74), libsqlite3-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libgtest-dev, pkg-config")
 include(CPack)
