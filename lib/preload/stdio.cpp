@@ -5,6 +5,12 @@
 // and which stream is a run-time matter. The compiler's rewrites (printf of
 // a literal -> puts, fprintf -> fwrite) and the _FORTIFY_SOURCE variants
 // are covered; lockdep's own reports use write(2).
+// glibc's <stdio.h> gives vprintf and putchar extern-inline bodies when
+// optimizing (bits/stdio.h); this file defines them, and clang rejects the
+// redefinition, so ask for none.
+#include <features.h>
+#undef __USE_EXTERN_INLINES
+
 #include <dlfcn.h>
 
 #include <atomic>
