@@ -10,6 +10,9 @@
 // Header templates: {irq} is the irq state ("HARDIRQ"), {thread} the
 // thread's name/tid, {limit} the kernel's limit line. Width -1: no banner
 // rules (the kernel prints the limit line alone); 0: as wide as the header.
+// Traits: U = the report names an old and a new usage bit ({IN-HARDIRQ-W}
+// -> {HARDIRQ-ON-W}); D = the report is about the dependency graph (a
+// cycle, an irq path, a recursion), so graph_dot() marks its classes.
 #pragma once
 
 #include <cstdint>
@@ -18,37 +21,51 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
-// X(kind, header template, banner width, same problem when ...)
-#define LOCKDEP_REPORT_KIND_LIST(X)                                                                         \
-  X(recursive_locking, "WARNING: possible recursive locking detected", 0,                                  \
-    "same class, same read mode of the new and the held acquisition")                                      \
-  X(circular_dependency, "WARNING: possible circular locking dependency detected", 0,                     \
-    "same new and held class (preload instance cycles: same class and instance pair)")                     \
-  X(inconsistent_lock_state, "WARNING: inconsistent lock state", 0, "same class, old and new usage bit")    \
-  X(irq_lock_inversion, "WARNING: possible irq lock inversion dependency detected", 0,                     \
-    "same class, other class and new usage bit")                                                           \
-  X(irq_safe_to_unsafe, "WARNING: {irq}-safe -> {irq}-unsafe lock order detected", 53,                     \
-    "same irq-safe class, irq-unsafe class and irq state")                                                 \
-  X(invalid_wait_context, "[ BUG: Invalid wait context ]", 0, "same class, context level and context type") \
-  X(bad_unlock_balance, "WARNING: bad unlock balance detected!", 0, "same class (or key) and message")       \
-  X(held_lock_freed, "WARNING: held lock freed!", 0, "same class (or key) and message")                     \
-  X(locks_held_at_exit, "WARNING: {thread} still has locks held!", 36, "same class, message and thread")     \
-  X(nested_lock_not_taken, "WARNING: Nested lock was not taken", 0, "same class")                           \
-  X(bad_irq_state, "WARNING: inconsistent irq state detected!", 0, "same message")                          \
-  X(bad_lock_usage, "WARNING: bad lock usage detected!", 0, "same class (or key) and message")              \
-  X(assertion_failed, "WARNING: lock assertion failed!", 0, "same class (or key) and message")              \
-  X(limit_reached, "{limit}", -1, "same limit")
+// X(kind, header template, banner width, traits, same problem when ...)
+#define LOCKDEP_REPORT_KIND_LIST(X)                                                                                      \
+  X(recursive_locking, "WARNING: possible recursive locking detected", 0, k_kind_dependency,                             \
+    "same class, same read mode of the new and the held acquisition")                                                    \
+  X(circular_dependency, "WARNING: possible circular locking dependency detected", 0, k_kind_dependency,                 \
+    "same new and held class (preload instance cycles: same class and instance pair)")                                   \
+  X(inconsistent_lock_state, "WARNING: inconsistent lock state", 0, k_kind_usage,                                        \
+    "same class, old and new usage bit")                                                                                 \
+  X(irq_lock_inversion, "WARNING: possible irq lock inversion dependency detected", 0, k_kind_usage | k_kind_dependency, \
+    "same class, other class and new usage bit")                                                                         \
+  X(irq_safe_to_unsafe, "WARNING: {irq}-safe -> {irq}-unsafe lock order detected", 53, k_kind_usage | k_kind_dependency, \
+    "same irq-safe class, irq-unsafe class and irq state")                                                               \
+  X(invalid_wait_context, "[ BUG: Invalid wait context ]", 0, 0,                                                         \
+    "same class, context level and context type")                                                                        \
+  X(bad_unlock_balance, "WARNING: bad unlock balance detected!", 0, 0,                                                   \
+    "same class (or key) and message")                                                                                   \
+  X(held_lock_freed, "WARNING: held lock freed!", 0, 0,                                                                  \
+    "same class (or key) and message")                                                                                   \
+  X(locks_held_at_exit, "WARNING: {thread} still has locks held!", 36, 0,                                                \
+    "same class, message and thread")                                                                                    \
+  X(nested_lock_not_taken, "WARNING: Nested lock was not taken", 0, 0,                                                   \
+    "same class")                                                                                                        \
+  X(bad_irq_state, "WARNING: inconsistent irq state detected!", 0, 0,                                                    \
+    "same message")                                                                                                      \
+  X(bad_lock_usage, "WARNING: bad lock usage detected!", 0, 0,                                                           \
+    "same class (or key) and message")                                                                                   \
+  X(assertion_failed, "WARNING: lock assertion failed!", 0, 0,                                                           \
+    "same class (or key) and message")                                                                                   \
+  X(limit_reached, "{limit}", -1, 0,                                                                                     \
+    "same limit")
+
+inline constexpr unsigned k_kind_usage = 1;       // U: carries old/new usage labels
+inline constexpr unsigned k_kind_dependency = 2;  // D: a dependency-graph problem
 
 struct report_kind_info {
   report_kind kind;
   const char* name;
   const char* header;
   int banner_width;
+  unsigned traits;
   const char* same_problem;
 };
 
 inline constexpr report_kind_info k_report_kinds[] = {
-#define LOCKDEP_REPORT_KIND_ROW(kind, header, width, same) {report_kind::kind, #kind, header, width, same},
+#define LOCKDEP_REPORT_KIND_ROW(kind, header, width, traits, same) {report_kind::kind, #kind, header, width, traits, same},
     LOCKDEP_REPORT_KIND_LIST(LOCKDEP_REPORT_KIND_ROW)
 #undef LOCKDEP_REPORT_KIND_ROW
 };

@@ -130,24 +130,9 @@ report build_report(const report_record& r) {
     rep.held_locks.push_back(make_held(&h.cls, h.instance, h.ip, h.read, h.trylock));
     rep.held_locks.back().description = h.text;
   }
-  switch (r.kind) {
-    case report_kind::inconsistent_lock_state:
-    case report_kind::irq_lock_inversion:
-    case report_kind::irq_safe_to_unsafe:
-      rep.old_usage = usage_label(r.old_bit);
-      rep.new_usage = usage_label(r.new_bit);
-      break;
-    case report_kind::recursive_locking:
-    case report_kind::circular_dependency:
-    case report_kind::invalid_wait_context:
-    case report_kind::bad_unlock_balance:
-    case report_kind::held_lock_freed:
-    case report_kind::locks_held_at_exit:
-    case report_kind::nested_lock_not_taken:
-    case report_kind::bad_irq_state:
-    case report_kind::bad_lock_usage:
-    case report_kind::assertion_failed:
-    case report_kind::limit_reached: break;
+  if (kind_info(r.kind).traits & k_kind_usage) {
+    rep.old_usage = usage_label(r.old_bit);
+    rep.new_usage = usage_label(r.new_bit);
   }
   if (r.kind == report_kind::irq_lock_inversion) rep.irq_state_name = state_label(r.new_bit & ~k_read_bit);
   if (r.kind == report_kind::irq_safe_to_unsafe) rep.irq_state_name = state_label(r.old_bit);

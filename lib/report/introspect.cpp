@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/view.hpp"
+#include "kinds/report_kinds.hpp"
 #include "lockdep/introspect.hpp"
 #include "report/build.hpp"
 #include "report/observer.hpp"
@@ -65,24 +66,7 @@ std::string dot_escape(const std::string& s) {
 }  // namespace
 
 void note_reported(const report& rep) {
-  switch (rep.kind) {
-    case report_kind::circular_dependency:
-    case report_kind::irq_lock_inversion:
-    case report_kind::irq_safe_to_unsafe:
-    case report_kind::recursive_locking:
-      break;
-    case report_kind::inconsistent_lock_state:
-    case report_kind::invalid_wait_context:
-    case report_kind::bad_unlock_balance:
-    case report_kind::held_lock_freed:
-    case report_kind::locks_held_at_exit:
-    case report_kind::nested_lock_not_taken:
-    case report_kind::bad_irq_state:
-    case report_kind::bad_lock_usage:
-    case report_kind::assertion_failed:
-    case report_kind::limit_reached:
-      return;
-  }
+  if (!(kind_info(rep.kind).traits & k_kind_dependency)) return;
   std::lock_guard<spin_mutex> g(g_reported_lock);  // the set allocates: unlock on bad_alloc too
   if (!g_reported) g_reported = new std::set<std::pair<const lock_class_key*, unsigned>>();
   auto add = [](const class_info& c) {
