@@ -32,6 +32,7 @@ namespace {
 sigset_t g_fork_saved_mask;
 std::atomic<const fork_hooks*> g_layer_hooks{nullptr};
 const fork_hooks* g_hooks_in_use = nullptr;  // the ones prepare ran (fork() is serialised)
+thread_state* g_fork_self = nullptr;  // the forking thread, stepped aside until the fork is done
 
 unsigned locks_held_by_other_threads(const thread_state* self) {
   unsigned n = 0;
@@ -49,6 +50,12 @@ void before_fork() {
                     "fork() while other threads hold locks: in the child they stay locked forever", nullptr,
                     static_cast<long>(n));
   }
+  // From here to the parent/child handler this thread holds lockdep's
+  // locks, and atfork handlers registered before ours run in between and
+  // lock their own (tracked) mutexes: lockdep must only step aside.
+  // (Its state is made now: making it later would need the thread list.)
+  g_fork_self = self ? self : current_thread_state();
+  if (g_fork_self) ++g_fork_self->recursion;
   g_hooks_in_use = g_layer_hooks.load(std::memory_order_acquire);
   if (g_hooks_in_use) g_hooks_in_use->prepare();
   // No signal handler of this thread may enter lockdep while we hold its locks.
@@ -66,6 +73,7 @@ void after_fork_parent() {
   unlock_interner();
   pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
   if (g_hooks_in_use) g_hooks_in_use->parent();
+  if (g_fork_self) --g_fork_self->recursion;
 }
 
 void after_fork_child() {
@@ -76,6 +84,7 @@ void after_fork_child() {
   release_delivery_after_fork();
   pthread_sigmask(SIG_SETMASK, &g_fork_saved_mask, nullptr);
   if (g_hooks_in_use) g_hooks_in_use->child();
+  if (g_fork_self) --g_fork_self->recursion;
 }
 
 }  // namespace

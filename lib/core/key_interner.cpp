@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "core/core.hpp"
+#include "core/immortal.hpp"
 #include "core/member_sites.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -63,8 +64,7 @@ struct interner_lock {
 };
 
 key_interner& interner() {
-  static auto* k = new key_interner();  // never destroyed: locks outlive statics
-  return *k;
+  return lockdep::internal::immortal<key_interner>();  // never destroyed: locks outlive statics
 }
 
 // Created at load time: a signal handler constructing a lock must never wait

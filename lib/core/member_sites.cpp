@@ -1,4 +1,5 @@
 // Ranks of construction calls within their group (see member_sites.hpp).
+#include "core/immortal.hpp"
 #include "core/member_sites.hpp"
 
 #include <atomic>
@@ -28,8 +29,7 @@ struct rank_table {
 };
 
 rank_table& ranks() {
-  static auto* t = new rank_table();  // never destroyed: locks outlive statics
-  return *t;
+  return lockdep::internal::immortal<rank_table>();  // never destroyed: locks outlive statics
 }
 __attribute__((constructor)) void create_ranks_at_load() { ranks(); }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/immortal.hpp"
 #include "core/imports.hpp"
 #include "lockdep/gtest.hpp"
 #include "report/observer.hpp"
@@ -53,8 +54,7 @@ struct listener_state {
 };
 
 listener_state& state() {
-  static auto* s = new listener_state();  // never destroyed: reports may come during exit
-  return *s;
+  return lockdep::internal::immortal<listener_state>();  // never destroyed: reports may come during exit
 }
 
 void write_stderr(const std::string& s) {

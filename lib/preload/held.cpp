@@ -67,12 +67,25 @@ hook_scope::hook_scope() noexcept : active_(false) {
   if (tl.in_hook || !resolve_real() || !options().enabled) return;
   tl.in_hook = true;
   active_ = true;
+  forget_deferred();
   sync_signal_state();  // handlers left by longjmp, handlers installed since
 }
 
 hook_scope::~hook_scope() {
   if (active_) tl.in_hook = false;
 }
+
+// The fork window: between our prepare handler and our parent/child handler
+// the forking thread holds every table stripe, and atfork handlers
+// registered before ours (jemalloc's, registered while the preload itself
+// started) run after our prepare and lock their mutexes. Those calls must
+// only forward, as inside a hook, or the thread would wait for itself.
+bool enter_fork_window() noexcept {
+  const bool was = tl.in_hook;
+  tl.in_hook = true;
+  return was;
+}
+void leave_fork_window(bool was_in_hook) noexcept { tl.in_hook = was_in_hook; }
 
 bool note_acquire(instance& in, unsigned read, bool trylock, int type, std::uintptr_t ip) noexcept {
   const int mine = find_entry(in);

@@ -102,18 +102,23 @@ int cond_wait(pthread_mutex_t* m, std::uintptr_t ip, Call call) {
 // Fork: none of the interposer's tables may be locked by another thread at
 // the fork, or the child would wait for it forever. (The core's own locks
 // have their own fork handlers, lib/core/fork.cpp.)
+// fork() is serialised by the C library, so one saved flag suffices.
+bool g_was_in_hook_at_fork = false;
 void before_fork() {
+  g_was_in_hook_at_fork = enter_fork_window();
   lock_tables_for_fork();
   lock_order_for_fork();
 }
 void after_fork_in_parent() {
   unlock_order_after_fork();
   unlock_tables_after_fork();
+  leave_fork_window(g_was_in_hook_at_fork);
 }
 void after_fork_in_child() {
   unlock_order_after_fork();
   unlock_tables_after_fork();
   reset_naming_after_fork_in_child();
+  leave_fork_window(g_was_in_hook_at_fork);
 }
 
 __attribute__((constructor)) void preload_start() {

@@ -38,6 +38,17 @@ struct instance_table {
 instance_table g_table;
 std::atomic<std::uint64_t> g_next_id{1};
 
+// forget() by the thread that holds every stripe for fork(): another atfork
+// handler (an allocator's, in the child) re-initialising or destroying its
+// mutexes. The record is dropped at the next hook instead (retiring it takes
+// the order and core locks, held too in that window). Guarded by
+// g_deferred_lock, which the fork holder takes with the stripes.
+thread_local bool tl_holds_tables_for_fork = false;
+constexpr unsigned k_max_deferred = 64;  // more are kept (a stale class), not lost track of
+spin_mutex g_deferred_lock;
+std::uintptr_t g_deferred[k_max_deferred];
+std::atomic<unsigned> g_nr_deferred{0};
+
 bool ready() {
   int s = g_table.state.load(std::memory_order_acquire);
   if (s == 2) return true;
@@ -182,6 +193,14 @@ instance* reinitialise(const void* address, lock_kind kind, lock_class_key* key)
 void forget(const void* address) noexcept {
   if (!ready()) return;
   const auto a = reinterpret_cast<std::uintptr_t>(address);
+  if (tl_holds_tables_for_fork) {
+    const unsigned n = g_nr_deferred.load(std::memory_order_relaxed);
+    if (n < k_max_deferred) {
+      g_deferred[n] = a;
+      g_nr_deferred.store(n + 1, std::memory_order_release);
+    }
+    return;
+  }
   const std::uint32_t b = bucket_of(a);
   spin_mutex& s = stripe_of(b);
   s.lock();
@@ -190,14 +209,29 @@ void forget(const void* address) noexcept {
   if (old) retire(old);
 }
 
+void forget_deferred() noexcept {
+  if (g_nr_deferred.load(std::memory_order_acquire) == 0) return;
+  std::uintptr_t mine[k_max_deferred];
+  g_deferred_lock.lock();
+  const unsigned n = g_nr_deferred.load(std::memory_order_relaxed);
+  for (unsigned i = 0; i < n; ++i) mine[i] = g_deferred[i];
+  g_nr_deferred.store(0, std::memory_order_relaxed);
+  g_deferred_lock.unlock();
+  for (unsigned i = 0; i < n; ++i) forget(reinterpret_cast<const void*>(mine[i]));
+}
+
 void lock_tables_for_fork() noexcept {
   if (!ready()) return;
   for (spin_mutex& s : g_table.stripes) s.lock();
   g_table.pool_lock.lock();
+  g_deferred_lock.lock();
+  tl_holds_tables_for_fork = true;
 }
 
 void unlock_tables_after_fork() noexcept {
   if (!ready()) return;
+  tl_holds_tables_for_fork = false;
+  g_deferred_lock.unlock();
   g_table.pool_lock.unlock();
   for (spin_mutex& s : g_table.stripes) s.unlock();
 }

@@ -104,6 +104,11 @@ class hook_scope {
  private:
   bool active_;
 };
+// From the fork prepare handler to the parent/child handler, every hook of
+// the forking thread only forwards (other atfork handlers lock their own
+// mutexes while it holds our tables). Returns what to restore.
+bool enter_fork_window() noexcept;
+void leave_fork_window(bool was_in_hook) noexcept;
 
 // ---- signals (signals.cpp) -------------------------------------------------------------
 // Bring the calling thread's hardirq state up to date after handlers were
@@ -178,6 +183,9 @@ instance* lookup(const void* address) noexcept;
 instance* reinitialise(const void* address, lock_kind kind, lockdep::lock_class_key* key) noexcept;
 // Destroy: drop the record and its instance-order edges.
 void forget(const void* address) noexcept;
+// Drop the records forget() had to defer during fork() (see instances.cpp);
+// every hook scope calls it, one load when there are none.
+void forget_deferred() noexcept;
 // Take every internal lock (fork prepare) / release them (parent and child).
 void lock_tables_for_fork() noexcept;
 void unlock_tables_after_fork() noexcept;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/immortal.hpp"
 #include "core/spin_mutex.hpp"
 #include "report/machine_format.hpp"
 #include "report/observer.hpp"
@@ -28,8 +29,7 @@ struct sarif_state {
 };
 
 sarif_state& state() {
-  static auto* s = new sarif_state();  // never destroyed: written during exit
-  return *s;
+  return lockdep::internal::immortal<sarif_state>();  // never destroyed: written during exit
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/strings/str_format.h"
+#include "core/immortal.hpp"
 #include "core/view.hpp"
 #include "options/option_table.hpp"
 #include "report/build.hpp"
@@ -39,8 +40,7 @@ struct runtime {
 };
 
 runtime& rt() {
-  static auto* r = new runtime();  // never destroyed: reports may come during exit
-  return *r;
+  return lockdep::internal::immortal<runtime>();  // never destroyed: reports may come during exit
 }
 
 void write_all(int fd, std::string_view s) {  // no allocation

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "core/immortal.hpp"
 #include "core/spin_mutex.hpp"
 #include "kinds/report_kinds.hpp"
 #include "lockdep/waiver.hpp"
@@ -37,8 +38,7 @@ struct suppression_state {
 };
 
 suppression_state& state() {
-  static auto* s = new suppression_state();  // never destroyed: used during exit
-  return *s;
+  return lockdep::internal::immortal<suppression_state>();  // never destroyed: used during exit
 }
 
 // '*' matches any run of characters; everything else itself.

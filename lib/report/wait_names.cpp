@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/frontend.hpp"
+#include "core/immortal.hpp"
 #include "lockdep/wait.hpp"
 #include "report/frames.hpp"
 #include "report/observer.hpp"
@@ -21,8 +22,7 @@ struct name_table {
   std::deque<std::string> storage;  // stable c_str()s
 };
 name_table& names() {
-  static auto* t = new name_table();  // never destroyed: threads may outlive statics
-  return *t;
+  return lockdep::internal::immortal<name_table>();  // never destroyed: threads may outlive statics
 }
 const char* intern(name_table& t, std::string s) {
   auto [it, inserted] = t.labels.try_emplace(s, nullptr);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/immortal.hpp"
 #include "core/spin_mutex.hpp"
 #include "lockdep/waiver.hpp"
 #include "report/observer.hpp"
@@ -43,8 +44,7 @@ struct waiver_state {
 };
 
 waiver_state& state() {
-  static auto* s = new waiver_state();  // never destroyed: reports may come during exit
-  return *s;
+  return lockdep::internal::immortal<waiver_state>();  // never destroyed: reports may come during exit
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // section, writes a batch in one transaction at most every k_batch_ms (or
 // when the ring is half full); exit writes the rest. One connection per
 // process, guarded by g_db_lock (a child of fork() opens its own).
+#include "core/immortal.hpp"
 #include "store/runtime.hpp"
 
 #include <pthread.h>
@@ -51,8 +52,7 @@ struct store_runtime {
 };
 
 store_runtime& rt() {
-  static auto* r = new store_runtime();  // never destroyed: used at exit
-  return *r;
+  return lockdep::internal::immortal<store_runtime>();  // never destroyed: used at exit
 }
 
 // Set while this thread holds db_lock in flush(): taking queued items ends a
