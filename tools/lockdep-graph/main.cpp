@@ -20,6 +20,7 @@
 
 #include "core/usage.hpp"
 #include "graph_file.hpp"
+#include "merge.hpp"
 #include "store/schema.hpp"
 
 using namespace lockdep::internal;
@@ -126,53 +127,6 @@ int check(const std::vector<std::string>& paths) {
   return cycles.empty() ? 0 : 1;
 }
 
-int merge(const std::string& out, const std::vector<std::string>& paths) {
-  std::string error;
-  sqlite3* db = open_store(out, true, &error);
-  if (!db) {
-    std::fprintf(stderr, "lockdep-graph: %s %s\n", out.c_str(), error.c_str());
-    return 2;
-  }
-  for (const std::string& p : paths) {
-    sqlite3* src = open_store(p, false, &error);  // checks it is a store of this version
-    if (!src) {
-      std::fprintf(stderr, "lockdep-graph: %s %s\n", p.c_str(), error.c_str());
-      sqlite3_close(db);
-      return 2;
-    }
-    sqlite3_close(src);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src;", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, p.c_str(), -1, SQLITE_TRANSIENT);
-    const bool attached = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    // One transaction a shard: SQLite streams the rows, memory stays bounded.
-    const bool ok =
-        attached && store_exec(db,
-                               "BEGIN IMMEDIATE;"
-                               "INSERT INTO main.classes(descriptor, usage) SELECT descriptor, usage FROM src.classes"
-                               " WHERE true ON CONFLICT(descriptor) DO UPDATE SET usage = usage | excluded.usage;"
-                               "INSERT INTO main.deps(from_class, to_class, bits, stack, program, test, pid)"
-                               " SELECT f.id, t.id, d.bits, d.stack, d.program, d.test, d.pid FROM src.deps d"
-                               " JOIN src.classes sf ON sf.id = d.from_class JOIN src.classes st ON st.id = d.to_class"
-                               " JOIN main.classes f ON f.descriptor = sf.descriptor"
-                               " JOIN main.classes t ON t.descriptor = st.descriptor"
-                               " WHERE true ON CONFLICT(from_class, to_class) DO UPDATE SET bits = bits | excluded.bits;"
-                               "COMMIT;",
-                               &error);
-    if (!ok) {
-      std::fprintf(stderr, "lockdep-graph: merging %s failed: %s\n", p.c_str(),
-                   attached ? error.c_str() : sqlite3_errmsg(db));
-      store_exec(db, "ROLLBACK;");
-      sqlite3_close(db);
-      return 2;
-    }
-    store_exec(db, "DETACH DATABASE src;");
-  }
-  sqlite3_close(db);
-  return 0;
-}
-
 int dot(const std::string& path) {
   loaded_graph g;
   if (!load_all({path}, g)) return 2;
@@ -246,7 +200,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (cmd == "check") return check(rest);
-  if (cmd == "merge" && rest.size() >= 2) return merge(rest[0], {rest.begin() + 1, rest.end()});
+  if (cmd == "merge" && rest.size() >= 2) return merge_stores(rest[0], {rest.begin() + 1, rest.end()});
   if (cmd == "dot" && rest.size() == 1) return dot(rest[0]);
   if (cmd == "stats" && rest.size() == 1) return stats(rest[0]);
   if (cmd == "forget" && rest.size() == 2) return forget(rest[0], rest[1]);
