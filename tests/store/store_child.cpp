@@ -9,6 +9,8 @@
 //   fork_ba              B -> A in a child of fork() (its own connection)
 //   in_irq | irqs_on     a spinlock taken in (simulated) hardirq context / with
 //                        hardirqs on
+//   nest_irqs_off X Y    spinlock Y taken under X with hardirqs off
+//   take_irqs_on X       spinlock X taken with hardirqs on (X, Y: irq, M, U)
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,8 @@ namespace {
 lockdep::mutex a{"store.A"};
 lockdep::mutex b{"store.B"};
 lockdep::spinlock irq_lock{"store.irq"};
+lockdep::spinlock middle_lock{"store.M"};
+lockdep::spinlock unsafe_lock{"store.U"};
 std::atomic<int> circular{0}, other{0};
 
 template <class M1, class M2>
@@ -49,6 +53,13 @@ void chain_of(const std::string& id, long n, bool slow) {
   }
 }
 
+lockdep::spinlock* spinlock_named(const std::string& n) {
+  if (n == "irq") return &irq_lock;
+  if (n == "M") return &middle_lock;
+  if (n == "U") return &unsafe_lock;
+  std::exit(2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +80,11 @@ int main(int argc, char** argv) {
     lockdep::hardirq_exit();
   } else if (mode == "irqs_on") {
     std::lock_guard<lockdep::spinlock> g(irq_lock);
+  } else if (mode == "nest_irqs_off" && argc == 4) {
+    lockdep::irq_disabled_scope off;
+    nest(*spinlock_named(argv[2]), *spinlock_named(argv[3]));
+  } else if (mode == "take_irqs_on" && argc == 3) {
+    std::lock_guard<lockdep::spinlock> g(*spinlock_named(argv[2]));
   } else if (mode == "fork_ba") {
     const pid_t pid = fork();
     if (pid == 0) {

@@ -29,6 +29,16 @@ long usage_of(const std::string& store, const std::string& name) {
   return usage;
 }
 
+class GraphCheck : public GraphStore {
+ protected:
+  // check of these stores passes and says it found no interrupt problem.
+  void expect_clean(const std::string& stores) {
+    run_result r = tool("check " + stores);
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("0 irq inversions, 0 inconsistent lock states\n"), std::string::npos) << r.out;
+  }
+};
+
 TEST_F(GraphStore, MergingIntoAnExistingStoreAddsWhatIsNewAndOrsUsage) {
   const std::string s1 = dir_ + "/s1.db", s2 = dir_ + "/s2.db", merged = dir_ + "/merged.db";
   child("in_irq", "Shard.One", s1);
@@ -61,6 +71,85 @@ TEST_F(GraphStore, AMergeThatFailsLeavesNoNewStore) {
   EXPECT_NE(access(merged.c_str(), F_OK), 0) << "a half-made store was left";
   run_result left = run("ls " + dir_);
   EXPECT_EQ(left.out.find(".merging."), std::string::npos) << left.out;
+}
+
+// One process uses store.irq in a hardirq; another, with irqs off, takes
+// store.U under store.irq and store.U elsewhere with irqs on: no process
+// has both halves, each store alone is clean, the two together invert.
+TEST_F(GraphCheck, FindsAnIrqInversionSplitAcrossTwoStores) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/nest.db";
+  EXPECT_NE(child("in_irq", "Irq.Handler", s1).out.find("circular=0 other=0"), std::string::npos);
+  EXPECT_NE(child("nest_irqs_off irq U", "Irq.Nest", s2).out.find("circular=0 other=0"), std::string::npos);
+  EXPECT_NE(child("take_irqs_on U", "Irq.Enabled", s2).out.find("circular=0 other=0"), std::string::npos);
+  expect_clean(s1);
+  expect_clean(s2);
+  run_result both = tool("check " + s1 + " " + s2);
+  EXPECT_EQ(both.status, 1) << both.out;
+  EXPECT_NE(both.out.find("WARNING: possible irq lock inversion dependency detected\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("lock (store.irq){-...} is HARDIRQ-safe (IN-HARDIRQ-W)\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("but this lock took another, HARDIRQ-unsafe lock (HARDIRQ-ON-W) in the past:\n"
+                          " (store.U){+.+.}\n"),
+            std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("  lock(store.U);\n                               local_irq_disable();\n"
+                          "                               lock(store.irq);\n                               lock(store.U);\n"
+                          "  <Interrupt>\n    lock(store.irq);\n"),
+            std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("-> #1 (store.U){+.+.}:\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("recorded by store_child (Irq.Nest) pid "), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("0 cycles\nlockdep-graph: 1 irq inversion, 0 inconsistent lock states\n"), std::string::npos)
+      << both.out;
+}
+
+// The same across three stores, through a middle class: irq -> M in one,
+// M -> U and U with irqs on in another.
+TEST_F(GraphCheck, FollowsAnIrqInversionThroughAMiddleClassInAnotherStore) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/first.db", s3 = dir_ + "/second.db";
+  child("in_irq", "Irq.Handler", s1);
+  child("nest_irqs_off irq M", "Irq.First", s2);
+  child("nest_irqs_off M U", "Irq.Second", s3);
+  child("take_irqs_on U", "Irq.Enabled", s3);
+  expect_clean(s2 + " " + s3);
+  run_result all = tool("check " + s1 + " " + s2 + " " + s3);
+  EXPECT_EQ(all.status, 1) << all.out;
+  EXPECT_NE(all.out.find("a path of 2 dependencies in the recorded graph"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("Chain exists of:\n  store.irq --> store.M --> store.U\n"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("recorded by store_child (Irq.First) pid "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("recorded by store_child (Irq.Second) pid "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("1 irq inversion, 0 inconsistent lock states\n"), std::string::npos) << all.out;
+}
+
+// Near miss: the same nesting, but store.U is never taken with irqs on.
+TEST_F(GraphCheck, StaysSilentWhenTheInnerLockIsNeverTakenWithIrqsOn) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/nest.db";
+  child("in_irq", "Irq.Handler", s1);
+  child("nest_irqs_off irq U", "Irq.Nest", s2);
+  expect_clean(s1 + " " + s2);
+}
+
+// Near miss the other way: U is taken with irqs on, but the irq-safe lock
+// is only ever taken after U, never before it.
+TEST_F(GraphCheck, StaysSilentWhenTheUnsafeLockIsTakenBeforeTheSafeOne) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/nest.db";
+  child("in_irq", "Irq.Handler", s1);
+  child("nest_irqs_off U irq", "Irq.Nest", s2);
+  child("take_irqs_on U", "Irq.Enabled", s2);
+  expect_clean(s1 + " " + s2);
+}
+
+// One class used in a hardirq by one run and with irqs on by another.
+TEST_F(GraphCheck, FindsAnInconsistentLockStateAcrossStores) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/on.db";
+  child("in_irq", "Irq.Handler", s1);
+  child("irqs_on", "Irq.Enabled", s2);
+  run_result both = tool("check " + s1 + " " + s2);
+  EXPECT_EQ(both.status, 1) << both.out;
+  EXPECT_NE(both.out.find("WARNING: inconsistent lock state\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\n(store.irq){?.+.}\n"),
+            std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("0 irq inversions, 1 inconsistent lock state\n"), std::string::npos) << both.out;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // lockdep-graph: the graph stores that runs with LOCKDEP_OPTIONS=graph_store
 // wrote, read as one graph.
 //
-//   lockdep-graph check STORE...          every cycle across the stores, in the
-//                                         kernel's format; exit 1 if any
+//   lockdep-graph check STORE...          every cycle and irq inversion across the
+//                                         stores, in the kernel's format; exit 1 if any
 //   lockdep-graph merge OUT STORE...      OUT gets every class and dependency
 //   lockdep-graph dot STORE               Graphviz; edges on cycles in red
 //   lockdep-graph stats STORE             classes, dependencies, runs
@@ -21,6 +21,7 @@
 #include "core/usage.hpp"
 #include "graph_file.hpp"
 #include "merge.hpp"
+#include "report_text.hpp"
 #include "store/schema.hpp"
 
 using namespace lockdep::internal;
@@ -49,58 +50,6 @@ bool load_all(const std::vector<std::string>& paths, loaded_graph& g) {
   return true;
 }
 
-std::string name_of(const loaded_graph& g, std::uint32_t c) {
-  char u[k_usage_chars + 1];
-  usage_chars(g.usage[c], u);
-  return "(" + descriptor_label(g.descriptors[c]) + "){" + u + "}";
-}
-std::string plain(const loaded_graph& g, std::uint32_t c) { return descriptor_label(g.descriptors[c]); }
-
-void print_origins(const edge& e) {
-  constexpr std::size_t k_shown = 3;
-  const origin& first = e.origins.front();
-  for (std::size_t at = 0, end; at < first.stack.size(); at = end + 1) {
-    end = first.stack.find('\n', at);
-    if (end == std::string::npos) end = first.stack.size();
-    if (end > at) std::printf("       %s\n", first.stack.substr(at, end - at).c_str());
-  }
-  for (std::size_t i = 0; i < e.origins.size() && i < k_shown; ++i)
-    std::printf("       recorded by %s\n", e.origins[i].run.c_str());
-  if (e.origins.size() > k_shown) std::printf("       and by %zu more runs\n", e.origins.size() - k_shown);
-}
-
-// `cycle` runs next -> ... -> prev, then the closing edge prev -> next: as
-// the kernel prints acquiring next while holding prev.
-void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle) {
-  const edge& closing = g.edges[cycle.back()];
-  const std::uint32_t prev = closing.from, next = closing.to;
-  const std::string header = "WARNING: possible circular locking dependency detected";
-  std::printf("\n%s\n%s\nlockdep-graph check: a cycle of %zu dependencies in the recorded graph\n%s\n",
-              std::string(header.size(), '=').c_str(), header.c_str(), cycle.size(),
-              std::string(header.size(), '-').c_str());
-  std::printf("%s is trying to acquire lock:\n%s\n\nbut task is already holding lock:\n%s\n\n",
-              closing.origins.front().run.c_str(), name_of(g, next).c_str(), name_of(g, prev).c_str());
-  std::printf("which lock already depends on the new lock.\n\n\nthe existing dependency chain (in reverse order) is:\n");
-  // #N is prev (with the edge into it), ... #0 is next (with the closing edge).
-  const std::size_t n = cycle.size();
-  for (std::size_t i = n; i-- > 0;) {
-    const edge& into = g.edges[i == 0 ? cycle.back() : cycle[i - 1]];
-    const std::uint32_t cls = i == 0 ? next : g.edges[cycle[i - 1]].to;
-    std::printf("\n-> #%zu %s:\n", i, name_of(g, cls).c_str());
-    print_origins(into);
-  }
-  std::printf("\nother info that might help us debug this:\n\n");
-  const std::uint32_t parent = n > 1 ? g.edges[cycle[n - 2]].from : next;
-  if (n > 2) std::printf("Chain exists of:\n  %s --> %s --> %s\n\n", plain(g, next).c_str(), plain(g, parent).c_str(),
-                         plain(g, prev).c_str());
-  std::printf(" Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n"
-              "       ----                    ----\n");
-  std::printf("  lock(%s);\n", plain(g, prev).c_str());
-  std::printf("                               lock(%s);\n", plain(g, parent).c_str());
-  std::printf("                               lock(%s);\n", plain(g, prev).c_str());
-  std::printf("  lock(%s);\n\n *** DEADLOCK ***\n\n", plain(g, next).c_str());
-}
-
 // Every distinct cycle once: by its set of classes.
 std::vector<std::vector<std::uint32_t>> all_cycles(const loaded_graph& g) {
   std::vector<std::vector<std::uint32_t>> out;
@@ -122,9 +71,18 @@ int check(const std::vector<std::string>& paths) {
   if (!load_all(paths, g)) return 2;
   const auto cycles = all_cycles(g);
   for (const auto& c : cycles) print_cycle(g, c);
+  const auto irq = irq_problems(g);
+  std::size_t inconsistent = 0;
+  for (const irq_problem& p : irq) {
+    print_irq_problem(g, p);
+    inconsistent += p.path.empty();
+  }
   std::printf("lockdep-graph: %zu classes, %zu dependencies, %zu cycle%s\n", g.descriptors.size(), g.edges.size(),
               cycles.size(), cycles.size() == 1 ? "" : "s");
-  return cycles.empty() ? 0 : 1;
+  const std::size_t inversions = irq.size() - inconsistent;
+  std::printf("lockdep-graph: %zu irq inversion%s, %zu inconsistent lock state%s\n", inversions,
+              inversions == 1 ? "" : "s", inconsistent, inconsistent == 1 ? "" : "s");
+  return cycles.empty() && irq.empty() ? 0 : 1;
 }
 
 int dot(const std::string& path) {
