@@ -31,6 +31,7 @@ std::uint64_t g_ring_lost = 0;
 std::atomic<bool> g_recording{false};
 std::atomic<std::uint32_t> g_queued{0};
 std::atomic<recorded_hook> g_hook{nullptr};
+std::atomic<reset_hook> g_reset_hook{nullptr};
 // Two buffers: the listener writes the one not in use and flips, so a push
 // copying the current one does not see it change (unless two tests start
 // during one copy: then only the name is garbled).
@@ -248,6 +249,11 @@ void set_recorded_hook(recorded_hook h) noexcept { g_hook.store(h, std::memory_o
 void run_recorded_hook() noexcept {
   if (!recorded_pending()) return;
   if (recorded_hook h = g_hook.load(std::memory_order_acquire)) h();
+}
+
+void set_reset_hook(reset_hook h) noexcept { g_reset_hook.store(h, std::memory_order_release); }
+void run_reset_hook() noexcept {
+  if (reset_hook h = g_reset_hook.load(std::memory_order_acquire)) h();
 }
 
 void record_dependency(const lock_class& from, const lock_class& to, std::uint8_t bit,

@@ -85,6 +85,13 @@ using recorded_hook = void (*)();
 void set_recorded_hook(recorded_hook h) noexcept;
 void run_recorded_hook() noexcept;
 
+// Run by lockdep::reset() once the graph is gone, with no core lock held:
+// the store imports its dependencies again (store/runtime.cpp), so a reset
+// forgets this process's graph but not the shared one.
+using reset_hook = void (*)();
+void set_reset_hook(reset_hook h) noexcept;
+void run_reset_hook() noexcept;
+
 // Graph lock held; nothing when recording is off.
 void record_dependency(const lock_class& from, const lock_class& to, std::uint8_t bit,
                        std::uint32_t trace) noexcept;

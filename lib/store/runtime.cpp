@@ -45,9 +45,10 @@ struct store_runtime {
   std::unordered_map<std::uintptr_t, std::string> frames;   // address -> its line
   std::vector<recorded_item> batch = std::vector<recorded_item>(k_batch);
   std::deque<lock_class_key> placeholders;  // imported classes not used here yet
+  std::unordered_map<std::string, lock_class_key*> placeholder_of;  // descriptor ->, kept over resets
   std::deque<std::string> strings;          // their names and sites
   std::chrono::steady_clock::time_point last_write{};
-  bool warned_write = false;
+  bool warned_write = false, warned_import = false;
 };
 
 store_runtime& rt() {
@@ -182,9 +183,14 @@ void release_after_fork_child() { rt().db_lock.unlock(); }
 void flush_at_exit() { flush(true); }
 
 // The placeholder key of an imported class, named as the class was.
+// One per descriptor for the process: an import after lockdep::reset()
+// reuses them (import_graph points them at their new classes).
 lock_class_key* placeholder_for(store_runtime& r, const std::string& descriptor) {
+  lock_class_key*& known = r.placeholder_of[descriptor];
+  if (known) return known;
   const descriptor_parts p = split_descriptor(descriptor);
   lock_class_key& k = r.placeholders.emplace_back();
+  known = &k;
   if (!p.name.empty()) key_access::set_name(k, r.strings.emplace_back(p.name).c_str());
   if (!p.site.empty()) {
     // "file:line:col": the report prints file:line.
@@ -232,10 +238,22 @@ bool import_store(store_runtime& r) {
   if (import_graph(classes.data(), static_cast<std::uint32_t>(classes.size()), deps.data(),
                    static_cast<std::uint32_t>(deps.size())))
     return true;
-  warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  if (!r.warned_import)  // once, not again at each lockdep::reset()
+    warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  r.warned_import = true;
   return false;
 }
 
+
+// After lockdep::reset(): what this process recorded so far is written, then
+// the whole store (its and every other process's) imported again.
+void import_after_reset() {
+  if (t_flushing) return;  // reset by a report delivered inside flush: its connection is busy
+  flush(true);
+  store_runtime& r = rt();
+  std::lock_guard<spin_mutex> g(r.db_lock);
+  if (connection_usable(r)) import_store(r);
+}
 }  // namespace
 
 void open_graph_store_at_start() {
@@ -274,6 +292,7 @@ bool open_graph_store(const std::string& path) {
     return false;
   }
   set_recorded_hook(&flush_hook);
+  set_reset_hook(&import_after_reset);
   std::atexit(&flush_at_exit);
   pthread_atfork(nullptr, nullptr, &release_after_fork_child);
   return true;

@@ -6,6 +6,7 @@
 //   writer ID N          N new dependencies among classes "w<ID>.<k>"
 //   forever ID           new dependencies until killed
 //   anonymous            A -> B between dynamic keys without names
+//   reset_ba             lockdep::reset(), then B -> A
 //   fork_ba              B -> A in a child of fork() (its own connection)
 //   in_irq | irqs_on     a spinlock taken in (simulated) hardirq context / with
 //                        hardirqs on
@@ -27,6 +28,7 @@ namespace {
 
 lockdep::mutex a{"store.A"};
 lockdep::mutex b{"store.B"};
+lockdep::mutex a_sibling{"store.A2"};
 lockdep::spinlock irq_lock{"store.irq"};
 lockdep::spinlock middle_lock{"store.M"};
 lockdep::spinlock unsafe_lock{"store.U"};
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   if (mode == "ab") nest(a, b);
   else if (mode == "ba") nest(b, a);
+  else if (mode == "reset_ba") {
+    nest(a, a_sibling);  // a dependency of this process's own, before the reset
+    if (!lockdep::reset()) return 3;
+    nest(b, a);
+  }
   else if (mode == "key_ab") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.A")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.B")));
   else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);

@@ -35,6 +35,18 @@ TEST_F(GraphStore, InversionSplitAcrossTwoProcessesIsReportedByTheSecond) {
   EXPECT_EQ(count(store_, "deps"), 2);
 }
 
+// lockdep::reset() (as LOCKDEP_GTEST_RESET=1 does between tests) forgets the
+// process's graph, not the store's: the first half, from another process,
+// is imported again.
+TEST_F(GraphStore, ImportedDependenciesOutliveAReset) {
+  child("ab", "Split.AThenB");
+  run_result second = child("reset_ba", "Split.ResetThenBA");
+  EXPECT_EQ(second.status, 0) << second.err;
+  EXPECT_NE(second.out.find("circular=1 other=0"), std::string::npos) << second.out << second.err;
+  EXPECT_NE(second.err.find("recorded by store_child (Split.AThenB) pid "), std::string::npos) << second.err;
+  EXPECT_EQ(count(store_, "deps"), 3);  // A -> B, A -> A2 (before the reset), B -> A
+}
+
 TEST_F(GraphStore, SameOrderInTwoProcessesStaysSilent) {
   EXPECT_NE(child("ab").out.find("circular=0 other=0"), std::string::npos);
   run_result again = child("ab");
