@@ -32,6 +32,7 @@ std::atomic<bool> g_recording{false};
 std::atomic<std::uint32_t> g_queued{0};
 std::atomic<recorded_hook> g_hook{nullptr};
 std::atomic<reset_hook> g_reset_hook{nullptr};
+std::atomic<key_identity_fn> g_identity{nullptr};
 // Two buffers: the listener writes the one not in use and flips, so a push
 // copying the current one does not see it change (unless two tests start
 // during one copy: then only the name is garbled).
@@ -107,7 +108,9 @@ void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner
     put_number(out, at, key_access::site_column(key));
   }
   put(out, at, "|");
-  put(out, at, key.name());
+  const key_identity_fn identity = g_identity.load(std::memory_order_acquire);
+  const char* stable = identity ? identity(key) : nullptr;
+  put(out, at, stable ? stable : key.name());
   put(out, at, "|");
   put_number(out, at, subclass);
   put(out, at, "|");
@@ -115,6 +118,8 @@ void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner
   put(out, at, "|");
   put_number(out, at, outer);
 }
+
+void set_key_identity(key_identity_fn fn) noexcept { g_identity.store(fn, std::memory_order_release); }
 
 std::uint64_t descriptor_hash(const char* d) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
