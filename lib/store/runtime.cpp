@@ -49,7 +49,15 @@ struct store_runtime {
   std::deque<std::string> strings;          // their names and sites
   std::chrono::steady_clock::time_point last_write{};
   bool warned_write = false, warned_import = false;
+  // The store's usage layout <-> this build's (schema.hpp).
+  usage_translation to_build, to_store;
 };
+
+void learn_usage_layout(store_runtime& r) {
+  const std::string stored = store_usage_states(r.db), ours = build_usage_states();
+  r.to_build = usage_translation(stored, ours);
+  r.to_store = usage_translation(ours, stored);
+}
 
 store_runtime& rt() {
   static auto* r = new store_runtime();  // never destroyed: used at exit
@@ -97,7 +105,7 @@ std::int64_t class_id(store_runtime& r, const char* descriptor, std::uint32_t us
                      " SET usage = usage | excluded.usage RETURNING id;",
                      -1, &st, nullptr);
   sqlite3_bind_text(st, 1, descriptor, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, usage);
+  sqlite3_bind_int64(st, 2, r.to_store(usage));
   std::int64_t id = 0;
   if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -219,7 +227,7 @@ bool import_store(store_runtime& r) {
     ic.subclass = static_cast<std::uint8_t>(p.subclass & 7u);
     ic.wait_inner = static_cast<std::uint8_t>(p.inner);
     ic.wait_outer = static_cast<std::uint8_t>(p.outer);
-    ic.usage = static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
+    ic.usage = r.to_build(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
     index[sqlite3_column_int64(st, 0)] = static_cast<std::uint32_t>(classes.size());
     r.class_ids[d] = sqlite3_column_int64(st, 0);
     classes.push_back(ic);
@@ -266,6 +274,7 @@ bool bench_import_store(const std::string& path) {
   std::string error;
   r->db = open_store(path, false, &error);
   r->path = path;
+  if (r->db) learn_usage_layout(*r);
   const bool ok = r->db && import_store(*r);
   sqlite3_close(r->db);
   r->db = nullptr;
@@ -284,6 +293,7 @@ bool open_graph_store(const std::string& path) {
     return false;
   }
   r.pid = getpid();
+  learn_usage_layout(r);
   r.program = program_invocation_short_name;
   r.test = test_name();
   import_store(r);

@@ -152,4 +152,33 @@ TEST_F(GraphCheck, FindsAnInconsistentLockStateAcrossStores) {
   EXPECT_NE(both.out.find("0 irq inversions, 1 inconsistent lock state\n"), std::string::npos) << both.out;
 }
 
+// A store written by a build with another interrupt-state table (here one
+// more state first, "NMI"): its usage words are read, merged and written by
+// state name.
+TEST_F(GraphCheck, UsageInAnotherStateLayoutIsTranslatedByName) {
+  const std::string s1 = dir_ + "/irq.db", s2 = dir_ + "/on.db", merged = dir_ + "/merged.db";
+  child("in_irq", "Irq.Handler", s1);
+  child("irqs_on", "Irq.Enabled", s2);
+  const long in_irq = usage_of(s1, "store.irq"), irqs_on = usage_of(s2, "store.irq");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(s1.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT OR REPLACE INTO meta VALUES('usage_states', 'NMI HARDIRQ SOFTIRQ');"
+                         "UPDATE classes SET usage = usage << 4;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  run_result both = tool("check " + s1 + " " + s2);
+  EXPECT_EQ(both.status, 1) << both.out;
+  EXPECT_NE(both.out.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\n(store.irq){?.+.}\n"),
+            std::string::npos)
+      << both.out;
+  ASSERT_EQ(tool("merge " + merged + " " + s2 + " " + s1).status, 0);  // OUT in this build's layout
+  EXPECT_EQ(usage_of(merged, "store.irq"), in_irq | irqs_on);
+  // The runtime reads it so too, and writes its bits in the store's layout.
+  run_result r = child("irqs_on", "Irq.Enabled", s1);
+  EXPECT_NE(r.err.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage."), std::string::npos) << r.err;
+  EXPECT_EQ(usage_of(s1, "store.irq"), (in_irq | irqs_on) << 4);
+}
+
 }  // namespace

@@ -21,6 +21,7 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
   sqlite3* db = open_store(path, false, error);
   if (!db) return false;
   std::unordered_map<std::int64_t, std::uint32_t> local;  // this store's class id -> g's
+  const usage_translation usage_of(store_usage_states(db), build_usage_states());
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "SELECT id, descriptor, usage FROM classes;", -1, &st, nullptr);
   while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -31,7 +32,7 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
       g.usage.push_back(0);
       g.after.emplace_back();
     }
-    g.usage[it->second] |= static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
+    g.usage[it->second] |= usage_of(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
     local[sqlite3_column_int64(st, 0)] = it->second;
   }
   sqlite3_finalize(st);

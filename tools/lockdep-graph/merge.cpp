@@ -89,6 +89,7 @@ struct output {
   std::unordered_map<std::string, std::uint32_t> class_ids;  // descriptor -> id
   std::unordered_map<std::uint32_t, std::int64_t> usage;     // id -> usage
   dep_index deps;
+  std::string usage_states;  // its usage layout (schema.hpp): shards are translated to it
 };
 
 long query_int(sqlite3* db, const char* pragma) {
@@ -152,12 +153,13 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
   statement classes(shard, "SELECT id, descriptor, usage FROM classes;");
   statement deps(shard, "SELECT id, from_class, to_class, bits FROM deps;");
   statement origin(shard, "SELECT stack, program, test, pid FROM deps WHERE id = ?1;");
+  const usage_translation to_output(store_usage_states(shard), o.usage_states);
   bool ok = add_class.st && set_usage.st && add_dep.st && set_bits.st && classes.st && deps.st && origin.st;
   // The shard's class id -> the output's (ids are dense: a vector).
   std::vector<std::uint32_t> local(static_cast<std::size_t>(query_int(shard, "SELECT max(id) FROM classes;") + 1), 0);
   while (ok && sqlite3_step(classes.st) == SQLITE_ROW) {
     const char* d = reinterpret_cast<const char*>(sqlite3_column_text(classes.st, 1));
-    const std::int64_t usage = sqlite3_column_int64(classes.st, 2);
+    const std::int64_t usage = to_output(static_cast<std::uint32_t>(sqlite3_column_int64(classes.st, 2)));
     auto [it, added] = o.class_ids.try_emplace(d, 0);
     if (added) {
       sqlite3_bind_text(add_class.st, 1, d, -1, SQLITE_TRANSIENT);
@@ -239,6 +241,7 @@ int merge_stores(const std::string& out, const std::vector<std::string>& paths) 
   if (fresh) store_exec(o.db, "PRAGMA journal_mode=OFF; PRAGMA locking_mode=EXCLUSIVE;");
   store_exec(o.db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;");
   if (!store_exec(o.db, "BEGIN IMMEDIATE;", &error)) return fail(out + ": " + error);
+  o.usage_states = store_usage_states(o.db);
   if (!load_keys(o)) return fail(out + ": reading failed: " + sqlite3_errmsg(o.db));
   for (const std::string& p : paths) {
     sqlite3* shard = open_shard(p, &error);
