@@ -88,11 +88,16 @@ def make_shard(path, shard, a):
 
 
 def timed(cmd):
+    """Exit status, wall seconds, CPU seconds (user + system: less noisy than
+    wall time on a shared machine) and peak RSS in KiB of one tool run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
     secs = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     # Peak of the largest child so far: the tools run in growing order.
-    return rc, secs, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return rc, secs, cpu, after.ru_maxrss
 
 
 def main():
@@ -122,16 +127,17 @@ def main():
         if os.path.exists(f):
             os.remove(f)
     load = os.getloadavg()
-    rc, secs, rss = timed([a.tool, "merge", out] + shards)
+    rc, secs, cpu, rss = timed([a.tool, "merge", out] + shards)
     db = sqlite3.connect(out)
     nc, nd = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("classes", "deps"))
     db.close()
-    print(f"merge {a.shards} shards x {a.deps} deps -> {nc} classes, {nd} deps: exit {rc}, {secs:.2f} s,"
+    print(f"merge {a.shards} shards x {a.deps} deps -> {nc} classes, {nd} deps: exit {rc}, {secs:.2f} s"
+          f" ({cpu:.2f} s CPU),"
           f" peak RSS {rss / 1024:.1f} MiB, {os.path.getsize(out) / 2**20:.0f} MiB on disk;"
           f" load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if not a.no_check:
-        rc, secs, rss = timed([a.tool, "check", out])
-        print(f"check merged store: exit {rc}, {secs:.2f} s, peak RSS {rss / 1024:.1f} MiB")
+        rc, secs, cpu, rss = timed([a.tool, "check", out])
+        print(f"check merged store: exit {rc}, {secs:.2f} s ({cpu:.2f} s CPU), peak RSS {rss / 1024:.1f} MiB")
     if tmp:
         tmp.cleanup()
 

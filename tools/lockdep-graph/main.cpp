@@ -102,19 +102,32 @@ int dot(const std::string& path) {
   return 0;
 }
 
+// Read by SQL, not loaded: a merged fleet store is large.
 int stats(const std::string& path) {
-  loaded_graph g;
-  if (!load_all({path}, g)) return 2;
-  std::set<std::string> runs, programs;
-  for (const edge& e : g.edges)
-    for (const origin& o : e.origins) {
-      runs.insert(o.run);
-      programs.insert(o.run.substr(0, o.run.find(' ')));
-    }
-  std::printf("classes: %zu\ndependencies: %zu\nruns: %zu\nprograms:", g.descriptors.size(), g.edges.size(),
-              runs.size());
-  for (const std::string& p : programs) std::printf(" %s", p.c_str());
+  std::string error;
+  sqlite3* db = open_store(path, false, &error);
+  if (!db) {
+    std::fprintf(stderr, "lockdep-graph: %s %s\n", path.c_str(), error.c_str());
+    return 2;
+  }
+  auto number = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    long long n = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+  };
+  std::printf("classes: %lld\ndependencies: %lld\nruns: %lld\nprograms:", number("SELECT count(*) FROM classes;"),
+              number("SELECT count(*) FROM deps;"),
+              number("SELECT count(*) FROM (SELECT DISTINCT program, test, pid FROM deps);"));
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT DISTINCT program FROM deps ORDER BY program;", -1, &st, nullptr);
+  while (st && sqlite3_step(st) == SQLITE_ROW)
+    if (const unsigned char* p = sqlite3_column_text(st, 0)) std::printf(" %s", reinterpret_cast<const char*>(p));
+  sqlite3_finalize(st);
   std::printf("\n");
+  sqlite3_close(db);
   return 0;
 }
 

@@ -17,16 +17,25 @@ std::string name_of(const loaded_graph& g, std::uint32_t c) {
 }
 std::string plain(const loaded_graph& g, std::uint32_t c) { return descriptor_label(g.descriptors[c]); }
 
-void print_origins(const edge& e) {
+std::string first_run(const loaded_graph& g, const edge& e) {
+  std::string stack, run;
+  origin_text(g, e.origins.front(), &stack, &run);
+  return run;
+}
+
+void print_origins(const loaded_graph& g, const edge& e) {
   constexpr std::size_t k_shown = 3;
-  const origin& first = e.origins.front();
-  for (std::size_t at = 0, end; at < first.stack.size(); at = end + 1) {
-    end = first.stack.find('\n', at);
-    if (end == std::string::npos) end = first.stack.size();
-    if (end > at) std::printf("       %s\n", first.stack.substr(at, end - at).c_str());
+  std::string stack, run;
+  origin_text(g, e.origins.front(), &stack, &run);
+  for (std::size_t at = 0, end; at < stack.size(); at = end + 1) {
+    end = stack.find('\n', at);
+    if (end == std::string::npos) end = stack.size();
+    if (end > at) std::printf("       %s\n", stack.substr(at, end - at).c_str());
   }
-  for (std::size_t i = 0; i < e.origins.size() && i < k_shown; ++i)
-    std::printf("       recorded by %s\n", e.origins[i].run.c_str());
+  for (std::size_t i = 0; i < e.origins.size() && i < k_shown; ++i) {
+    if (i) origin_text(g, e.origins[i], &stack, &run);
+    std::printf("       recorded by %s\n", run.c_str());
+  }
   if (e.origins.size() > k_shown) std::printf("       and by %zu more runs\n", e.origins.size() - k_shown);
 }
 
@@ -40,7 +49,7 @@ void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle)
               std::string(header.size(), '=').c_str(), header.c_str(), cycle.size(),
               std::string(header.size(), '-').c_str());
   std::printf("%s is trying to acquire lock:\n%s\n\nbut task is already holding lock:\n%s\n\n",
-              closing.origins.front().run.c_str(), name_of(g, next).c_str(), name_of(g, prev).c_str());
+              first_run(g, closing).c_str(), name_of(g, next).c_str(), name_of(g, prev).c_str());
   std::printf("which lock already depends on the new lock.\n\n\nthe existing dependency chain (in reverse order) is:\n");
   // #N is prev (with the edge into it), ... #0 is next (with the closing edge).
   const std::size_t n = cycle.size();
@@ -48,7 +57,7 @@ void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle)
     const edge& into = g.edges[i == 0 ? cycle.back() : cycle[i - 1]];
     const std::uint32_t cls = i == 0 ? next : g.edges[cycle[i - 1]].to;
     std::printf("\n-> #%zu %s:\n", i, name_of(g, cls).c_str());
-    print_origins(into);
+    print_origins(g, into);
   }
   std::printf("\nother info that might help us debug this:\n\n");
   const std::uint32_t parent = n > 1 ? g.edges[cycle[n - 2]].from : next;
@@ -110,7 +119,7 @@ void print_irq_problem(const loaded_graph& g, const irq_problem& p) {
   for (std::size_t i = 0; i < p.path.size(); ++i) {
     const edge& e = g.edges[p.path[i]];
     std::printf("\n-> #%zu %s:\n", i + 1, name_of(g, e.to).c_str());
-    print_origins(e);
+    print_origins(g, e);
   }
   std::printf("\n");
 }

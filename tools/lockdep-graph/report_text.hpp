@@ -16,7 +16,9 @@ namespace lockdep_graph {
 std::string name_of(const loaded_graph& g, std::uint32_t c);
 std::string plain(const loaded_graph& g, std::uint32_t c);
 // An edge's first stack, then the runs that recorded it (a few, then a count).
-void print_origins(const edge& e);
+void print_origins(const loaded_graph& g, const edge& e);
+// "<program> (<test>) pid N" of the edge's first recording.
+std::string first_run(const loaded_graph& g, const edge& e);
 // `cycle` (cycle_through) as the kernel's circular-dependency report.
 void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle);
 // An irq-safe -> irq-unsafe path as the kernel's "possible irq lock
