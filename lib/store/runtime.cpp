@@ -64,9 +64,10 @@ store_runtime& rt() {
   return *r;
 }
 
-// Set while this thread holds db_lock in flush(): taking queued items ends a
-// cold section, which may deliver a report whose imported edge is looked up
-// here, between two of flush's statements, on the connection it holds.
+// Set while this thread holds db_lock in flush() or an import: taking queued
+// items (or importing) ends a cold section, which may deliver a report whose
+// imported edge is looked up here, between two statements, on the
+// connection this thread holds.
 thread_local bool t_flushing = false;
 
 void warn(const std::string& s) {
@@ -252,6 +253,13 @@ bool import_store(store_runtime& r) {
   return false;
 }
 
+// import_store with db_lock held by this thread (see t_flushing).
+bool import_holding_lock(store_runtime& r) {
+  t_flushing = true;
+  const bool ok = import_store(r);
+  t_flushing = false;
+  return ok;
+}
 
 // After lockdep::reset(): what this process recorded so far is written, then
 // the whole store (its and every other process's) imported again.
@@ -260,8 +268,9 @@ void import_after_reset() {
   flush(true);
   store_runtime& r = rt();
   std::lock_guard<spin_mutex> g(r.db_lock);
-  if (connection_usable(r)) import_store(r);
+  if (connection_usable(r)) import_holding_lock(r);
 }
+
 }  // namespace
 
 void open_graph_store_at_start() {
@@ -296,7 +305,7 @@ bool open_graph_store(const std::string& path) {
   learn_usage_layout(r);
   r.program = program_invocation_short_name;
   r.test = test_name();
-  import_store(r);
+  import_holding_lock(r);
   if (!start_recording(k_ring_items)) {
     warn(r.path + ": cannot reserve the recording buffer; this run's dependencies are not stored");
     return false;
