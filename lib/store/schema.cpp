@@ -126,6 +126,13 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
   return db;
 }
 
+bool deps_have_runs(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  const bool has = sqlite3_prepare_v2(db, "SELECT runs FROM deps LIMIT 0;", -1, &st, nullptr) == SQLITE_OK;
+  sqlite3_finalize(st);
+  return has;
+}
+
 std::string build_usage_states() {
   std::string s;
   for (unsigned i = 0; i < k_irq_states; ++i) s += (i ? " " : "") + std::string(k_state_labels[2 * i]);

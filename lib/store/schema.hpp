@@ -52,6 +52,11 @@ class usage_translation {
   signed char target_[32] = {};  // bit of `from` -> bit of `to`, -1 dropped
 };
 
+// deps.runs: how many runs recorded the dependency, added by lockdep-graph
+// merge (its row keeps the first run's stack and name). A store without the
+// column counts one run a row; the runtime never writes it.
+bool deps_have_runs(sqlite3* db);
+
 // The parts of a descriptor (core/imports.hpp):
 // "<site>|<name>|<subclass>|<inner>|<outer>".
 struct descriptor_parts {

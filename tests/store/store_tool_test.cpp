@@ -61,6 +61,27 @@ TEST_F(GraphStore, MergingIntoAnExistingStoreAddsWhatIsNewAndOrsUsage) {
   EXPECT_EQ(count(merged, "classes"), 6);
 }
 
+// A merged row keeps its first run's stack and name and counts the others:
+// check of the merged store says how many more runs recorded the edge.
+TEST_F(GraphStore, AMergedStoreCountsTheRunsOfEachDependency) {
+  const std::string s1 = dir_ + "/s1.db", s2 = dir_ + "/s2.db", s3 = dir_ + "/s3.db";
+  const std::string part = dir_ + "/part.db", merged = dir_ + "/merged.db";
+  child("ab", "Shard.One", s1);
+  child("ab", "Shard.Two", s2);
+  child("ba", "Shard.Three", s3);
+  ASSERT_EQ(tool("merge " + part + " " + s1 + " " + s2).status, 0);
+  ASSERT_EQ(tool("merge " + merged + " " + part + " " + s3).status, 0);  // a merged store merged again
+  run_result r = tool("check " + merged);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("       recorded by store_child (Shard.One) pid "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("       and by 1 more run\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Shard.Two"), std::string::npos) << "only the first run is named: " << r.out;
+  EXPECT_NE(r.out.find("recorded by store_child (Shard.Three) pid "), std::string::npos) << r.out;
+  // check of the shards themselves names every run.
+  run_result shards = tool("check " + s1 + " " + s2 + " " + s3);
+  EXPECT_NE(shards.out.find("recorded by store_child (Shard.Two) pid "), std::string::npos) << shards.out;
+}
+
 TEST_F(GraphStore, AMergeThatFailsLeavesNoNewStore) {
   const std::string s1 = dir_ + "/s1.db", bad = dir_ + "/bad.db", merged = dir_ + "/merged.db";
   child("ab", "Shard.One", s1);

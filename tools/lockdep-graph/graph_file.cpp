@@ -38,7 +38,10 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
   sqlite3_finalize(st);
   const auto store = static_cast<std::uint32_t>(g.paths.size());
   g.paths.push_back(path);
-  sqlite3_prepare_v2(db, "SELECT from_class, to_class, bits, id FROM deps;", -1, &st, nullptr);
+  sqlite3_prepare_v2(db,
+                     deps_have_runs(db) ? "SELECT from_class, to_class, bits, id, runs FROM deps;"
+                                        : "SELECT from_class, to_class, bits, id, 1 FROM deps;",
+                     -1, &st, nullptr);
   while (st && sqlite3_step(st) == SQLITE_ROW) {
     auto from = local.find(sqlite3_column_int64(st, 0));
     auto to = local.find(sqlite3_column_int64(st, 1));
@@ -52,6 +55,7 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
     edge& e = g.edges[it->second];
     e.bits |= static_cast<std::uint8_t>(sqlite3_column_int(st, 2) & 15);
     e.origins.push_back({store, sqlite3_column_int64(st, 3)});
+    e.runs += static_cast<std::uint64_t>(sqlite3_column_int64(st, 4));
   }
   const bool ok = sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_DONE ||
                   sqlite3_errcode(db) == SQLITE_ROW;

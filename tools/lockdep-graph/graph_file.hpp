@@ -23,7 +23,8 @@ struct origin {
 struct edge {
   std::uint32_t from = 0, to = 0;
   std::uint8_t bits = 0;  // dep_bits (core/dep_types.hpp)
-  std::vector<origin> origins;
+  std::vector<origin> origins;  // one a store row
+  std::uint64_t runs = 0;        // the runs that recorded it: a merged row counts several
 };
 
 struct loaded_graph {

@@ -36,14 +36,21 @@ using namespace lockdep::internal;
 
 namespace {
 
-// (from, to) of the output -> its row id and bits; open addressing.
+// (from, to) of the output -> its row id, bits and the runs this merge adds
+// to it; open addressing.
 class dep_index {
  public:
   struct slot {
     std::uint64_t key = 0;  // from << 32 | to; 0 = empty (class ids start at 1)
     std::uint32_t row = 0;
     std::uint8_t bits = 0;
+    std::uint32_t added_runs = 0;  // runs merged into an existing row, written at the end
   };
+  template <class F>
+  void for_each(F&& f) {
+    for (slot& s : slots_)
+      if (s.key) f(s);
+  }
   slot& find_or_add(std::uint64_t key, bool* added) {
     if (2 * (size_ + 1) > slots_.size()) grow();
     slot& s = probe(slots_, key);
@@ -147,11 +154,12 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
   statement add_class(o.db, "INSERT INTO classes(descriptor, usage) VALUES(?1, ?2);");
   statement set_usage(o.db, "UPDATE classes SET usage = ?2 WHERE id = ?1;");
   statement add_dep(o.db,
-                    "INSERT INTO deps(from_class, to_class, bits, stack, program, test, pid)"
-                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7);");
+                    "INSERT INTO deps(from_class, to_class, bits, stack, program, test, pid, runs)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
   statement set_bits(o.db, "UPDATE deps SET bits = ?2 WHERE id = ?1;");
   statement classes(shard, "SELECT id, descriptor, usage FROM classes;");
-  statement deps(shard, "SELECT id, from_class, to_class, bits FROM deps;");
+  statement deps(shard, deps_have_runs(shard) ? "SELECT id, from_class, to_class, bits, runs FROM deps;"
+                                              : "SELECT id, from_class, to_class, bits, 1 FROM deps;");
   statement origin(shard, "SELECT stack, program, test, pid FROM deps WHERE id = ?1;");
   const usage_translation to_output(store_usage_states(shard), o.usage_states);
   bool ok = add_class.st && set_usage.st && add_dep.st && set_bits.st && classes.st && deps.st && origin.st;
@@ -184,6 +192,7 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
     const std::uint32_t from = class_of(1), to = class_of(2);
     if (!from || !to) continue;  // a class the shard does not have
     const auto bits = static_cast<std::uint8_t>(sqlite3_column_int(deps.st, 3));
+    const auto runs = static_cast<std::uint32_t>(sqlite3_column_int64(deps.st, 4));
     bool added = false;
     dep_index::slot& s = o.deps.find_or_add(std::uint64_t{from} << 32 | to, &added);
     if (added) {
@@ -193,11 +202,15 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
       sqlite3_bind_int64(add_dep.st, 2, to);
       sqlite3_bind_int(add_dep.st, 3, bits);
       for (int c = 0; c < 4; ++c) sqlite3_bind_value(add_dep.st, 4 + c, sqlite3_column_value(origin.st, c));
+      sqlite3_bind_int64(add_dep.st, 8, runs);
       ok = ok && add_dep.run();
       sqlite3_reset(origin.st);
       s.row = static_cast<std::uint32_t>(sqlite3_last_insert_rowid(o.db));
       s.bits = bits;
-    } else if (bits & ~s.bits) {
+    } else {
+      s.added_runs += runs;
+    }
+    if (!added && (bits & ~s.bits)) {
       s.bits |= bits;
       sqlite3_bind_int64(set_bits.st, 1, s.row);
       sqlite3_bind_int(set_bits.st, 2, s.bits);
@@ -210,6 +223,21 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
     return false;
   }
   if (!ok) *error = std::string("writing failed: ") + sqlite3_errmsg(o.db);
+  return ok;
+}
+
+// The runs counted into rows that existed: one update a row that gained any
+// (the suite's shared dependencies), not one a shard row.
+bool add_runs(output& o) {
+  statement add(o.db, "UPDATE deps SET runs = runs + ?2 WHERE id = ?1;");
+  bool ok = add.st != nullptr;
+  o.deps.for_each([&](dep_index::slot& s) {
+    if (!ok || !s.added_runs) return;
+    sqlite3_bind_int64(add.st, 1, s.row);
+    sqlite3_bind_int64(add.st, 2, s.added_runs);
+    ok = add.run();
+    s.added_runs = 0;
+  });
   return ok;
 }
 
@@ -243,6 +271,8 @@ int merge_stores(const std::string& out, const std::vector<std::string>& paths) 
   if (!store_exec(o.db, "BEGIN IMMEDIATE;", &error)) return fail(out + ": " + error);
   o.usage_states = store_usage_states(o.db);
   if (!load_keys(o)) return fail(out + ": reading failed: " + sqlite3_errmsg(o.db));
+  if (!deps_have_runs(o.db) && !store_exec(o.db, "ALTER TABLE deps ADD COLUMN runs INTEGER NOT NULL DEFAULT 1;", &error))
+    return fail(out + ": " + error);
   for (const std::string& p : paths) {
     sqlite3* shard = open_shard(p, &error);
     if (!shard) return fail(p + " " + error);
@@ -250,6 +280,7 @@ int merge_stores(const std::string& out, const std::vector<std::string>& paths) 
     sqlite3_close(shard);
     if (!ok) return fail("merging " + p + ": " + error);
   }
+  if (!add_runs(o)) return fail(out + ": writing failed: " + sqlite3_errmsg(o.db));
   if (!store_exec(o.db, "COMMIT;", &error)) return fail(out + ": " + error);
   if (fresh && !store_exec(o.db, "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=WAL;", &error))
     return fail(out + ": " + error);

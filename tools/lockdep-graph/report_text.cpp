@@ -1,6 +1,7 @@
 // The kernel-format text of what lockdep-graph check finds (report_text.hpp).
 #include "report_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/usage.hpp"
@@ -36,7 +37,10 @@ void print_origins(const loaded_graph& g, const edge& e) {
     if (i) origin_text(g, e.origins[i], &stack, &run);
     std::printf("       recorded by %s\n", run.c_str());
   }
-  if (e.origins.size() > k_shown) std::printf("       and by %zu more runs\n", e.origins.size() - k_shown);
+  const std::uint64_t shown = std::min<std::uint64_t>(e.origins.size(), k_shown);
+  if (e.runs > shown)
+    std::printf("       and by %llu more run%s\n", static_cast<unsigned long long>(e.runs - shown),
+                e.runs - shown == 1 ? "" : "s");
 }
 
 // `cycle` runs next -> ... -> prev, then the closing edge prev -> next: as
