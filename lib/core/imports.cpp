@@ -31,6 +31,8 @@ std::uint64_t g_ring_lost = 0;
 std::atomic<bool> g_recording{false};
 std::atomic<std::uint32_t> g_queued{0};
 std::atomic<recorded_hook> g_hook{nullptr};
+std::atomic<reset_hook> g_reset_hook{nullptr};
+std::atomic<key_identity_fn> g_identity{nullptr};
 // Two buffers: the listener writes the one not in use and flips, so a push
 // copying the current one does not see it change (unless two tests start
 // during one copy: then only the name is garbled).
@@ -106,7 +108,9 @@ void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner
     put_number(out, at, key_access::site_column(key));
   }
   put(out, at, "|");
-  put(out, at, key.name());
+  const key_identity_fn identity = g_identity.load(std::memory_order_acquire);
+  const char* stable = identity ? identity(key) : nullptr;
+  put(out, at, stable ? stable : key.name());
   put(out, at, "|");
   put_number(out, at, subclass);
   put(out, at, "|");
@@ -114,6 +118,8 @@ void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner
   put(out, at, "|");
   put_number(out, at, outer);
 }
+
+void set_key_identity(key_identity_fn fn) noexcept { g_identity.store(fn, std::memory_order_release); }
 
 std::uint64_t descriptor_hash(const char* d) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
@@ -248,6 +254,11 @@ void set_recorded_hook(recorded_hook h) noexcept { g_hook.store(h, std::memory_o
 void run_recorded_hook() noexcept {
   if (!recorded_pending()) return;
   if (recorded_hook h = g_hook.load(std::memory_order_acquire)) h();
+}
+
+void set_reset_hook(reset_hook h) noexcept { g_reset_hook.store(h, std::memory_order_release); }
+void run_reset_hook() noexcept {
+  if (reset_hook h = g_reset_hook.load(std::memory_order_acquire)) h();
 }
 
 void record_dependency(const lock_class& from, const lock_class& to, std::uint8_t bit,

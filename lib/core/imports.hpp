@@ -35,6 +35,14 @@ constexpr unsigned k_test_chars = 128;
 void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner, unsigned outer,
                     char (&out)[k_descriptor_chars]) noexcept;
 std::uint64_t descriptor_hash(const char* descriptor) noexcept;
+// A front end whose keys are renamed after they are made (the preload names
+// its classes by symbol only when a report prints them) gives each key an
+// identity that never changes: describe_class uses it instead of the name,
+// so one lock has one descriptor before and after a report, in every
+// process. Returns nullptr for a key it does not know. Must not allocate or
+// lock (called under the graph lock).
+using key_identity_fn = const char* (*)(const lock_class_key& key) noexcept;
+void set_key_identity(key_identity_fn fn) noexcept;
 
 // ---- importing -------------------------------------------------------------------
 struct imported_class {
@@ -84,6 +92,13 @@ bool recorded_pending() noexcept;
 using recorded_hook = void (*)();
 void set_recorded_hook(recorded_hook h) noexcept;
 void run_recorded_hook() noexcept;
+
+// Run by lockdep::reset() once the graph is gone, with no core lock held:
+// the store imports its dependencies again (store/runtime.cpp), so a reset
+// forgets this process's graph but not the shared one.
+using reset_hook = void (*)();
+void set_reset_hook(reset_hook h) noexcept;
+void run_reset_hook() noexcept;
 
 // Graph lock held; nothing when recording is off.
 void record_dependency(const lock_class& from, const lock_class& to, std::uint8_t bit,

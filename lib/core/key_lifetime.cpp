@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "core/core.hpp"
+#include "core/imports.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -63,13 +64,16 @@ bool reset() {
   }
   deliver_pending();  // queued reports refer to traces that are about to go
   if (ts) ts->untracked_overflow = false;
-  cold_section section(ts);
-  reset_graph();
-  forget_signatures();
-  // Every trace id lived in a class, an edge or a queued report: with the
-  // first two gone, the pool can start over unless a report is in flight.
-  if (!reports_in_flight()) core().traces.clear();
-  core().enabled.store(true, std::memory_order_relaxed);
+  {
+    cold_section section(ts);
+    reset_graph();
+    forget_signatures();
+    // Every trace id lived in a class, an edge or a queued report: with the
+    // first two gone, the pool can start over unless a report is in flight.
+    if (!reports_in_flight()) core().traces.clear();
+    core().enabled.store(true, std::memory_order_relaxed);
+  }
+  run_reset_hook();  // the graph store's dependencies come back (core/imports.hpp)
   return true;
 }
 

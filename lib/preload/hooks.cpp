@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/frontend.hpp"
+#include "core/imports.hpp"
 #include "preload/preload.hpp"
 
 using namespace lockdep_preload;
@@ -125,6 +126,7 @@ __attribute__((constructor)) void preload_start() {
   resolve_real();
   options();
   lockdep::internal::set_key_namer(&symbolized_name);
+  lockdep::internal::set_key_identity(&stable_identity);  // the graph store's classes
   pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 

@@ -163,6 +163,10 @@ bool in_static_segment(const void* address) noexcept;
 // nullptr for a key that is not ours. Allocates: only for a report being
 // delivered, never from a hook.
 const char* symbolized_name(const lockdep::lock_class_key* key) noexcept;
+// The key's identity in the graph store (core/imports.hpp set_key_identity):
+// its site frames or static address as module+offset, never renamed; nullptr
+// for a key that is not ours. No allocation, no lock.
+const char* stable_identity(const lockdep::lock_class_key& key) noexcept;
 void reset_naming_after_fork_in_child() noexcept;
 
 // ---- instances (instances.cpp) --------------------------------------------------------

@@ -42,6 +42,10 @@ struct key_info {
   bool is_static = false;
   char cheap_name[k_name_len];
   char full_name[k_name_len];
+  // What stays the same from run to run of one build, whatever the key is
+  // named later: every site frame as module+offset (the graph store's
+  // class identity, stable_identity()).
+  char identity[k_name_len];
   std::atomic<bool> named{false};  // full_name is written and published
 };
 
@@ -192,10 +196,17 @@ lock_class_key* intern(std::uint64_t h, const call_site* s, std::uintptr_t stati
       char where[160];
       module_offset(s->frames[0], where, sizeof where);
       std::snprintf(k.cheap_name, k_name_len, "%s@%s", kind_word(kind, origin), where);
+      std::size_t at = static_cast<std::size_t>(std::snprintf(k.identity, k_name_len, "%s", k.cheap_name));
+      for (unsigned f = 1; f < s->n && at + 1 < k_name_len; ++f) {
+        module_offset(s->frames[f], where, sizeof where);
+        const int w = std::snprintf(k.identity + at, k_name_len - at, "<%s", where);
+        at += w > 0 ? static_cast<std::size_t>(w) : 0;
+      }
     } else {
       k.is_static = true;
       k.static_address = static_address;
       module_offset(static_address, k.cheap_name, k_name_len);
+      std::memcpy(k.identity, k.cheap_name, k_name_len);
     }
     found = new (&t.keys[used]) lock_class_key(k.cheap_name);
     t.slots[i] = used + 1;
@@ -275,6 +286,12 @@ const char* symbolized_name(const lock_class_key* key) noexcept {
   }
   t.naming.unlock();
   return k.full_name;
+}
+
+const char* stable_identity(const lock_class_key& key) noexcept {
+  site_table& t = g_sites;
+  if (!t.ready || &key < t.keys || &key >= t.keys + t.used.load(std::memory_order_acquire)) return nullptr;
+  return t.info[&key - t.keys].identity;
 }
 
 void reset_naming_after_fork_in_child() noexcept {

@@ -46,18 +46,28 @@ struct store_runtime {
   std::unordered_map<std::uintptr_t, std::string> frames;   // address -> its line
   std::vector<recorded_item> batch = std::vector<recorded_item>(k_batch);
   std::deque<lock_class_key> placeholders;  // imported classes not used here yet
+  std::unordered_map<std::string, lock_class_key*> placeholder_of;  // descriptor ->, kept over resets
   std::deque<std::string> strings;          // their names and sites
   std::chrono::steady_clock::time_point last_write{};
-  bool warned_write = false;
+  bool warned_write = false, warned_import = false;
+  // The store's usage layout <-> this build's (schema.hpp).
+  usage_translation to_build, to_store;
 };
+
+void learn_usage_layout(store_runtime& r) {
+  const std::string stored = store_usage_states(r.db), ours = build_usage_states();
+  r.to_build = usage_translation(stored, ours);
+  r.to_store = usage_translation(ours, stored);
+}
 
 store_runtime& rt() {
   return lockdep::internal::immortal<store_runtime>();  // never destroyed: used at exit
 }
 
-// Set while this thread holds db_lock in flush(): taking queued items ends a
-// cold section, which may deliver a report whose imported edge is looked up
-// here, between two of flush's statements, on the connection it holds.
+// Set while this thread holds db_lock in flush() or an import: taking queued
+// items (or importing) ends a cold section, which may deliver a report whose
+// imported edge is looked up here, between two statements, on the
+// connection this thread holds.
 thread_local bool t_flushing = false;
 
 void warn(const std::string& s) {
@@ -96,7 +106,7 @@ std::int64_t class_id(store_runtime& r, const char* descriptor, std::uint32_t us
                      " SET usage = usage | excluded.usage RETURNING id;",
                      -1, &st, nullptr);
   sqlite3_bind_text(st, 1, descriptor, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, usage);
+  sqlite3_bind_int64(st, 2, r.to_store(usage));
   std::int64_t id = 0;
   if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -182,9 +192,14 @@ void release_after_fork_child() { rt().db_lock.unlock(); }
 void flush_at_exit() { flush(true); }
 
 // The placeholder key of an imported class, named as the class was.
+// One per descriptor for the process: an import after lockdep::reset()
+// reuses them (import_graph points them at their new classes).
 lock_class_key* placeholder_for(store_runtime& r, const std::string& descriptor) {
+  lock_class_key*& known = r.placeholder_of[descriptor];
+  if (known) return known;
   const descriptor_parts p = split_descriptor(descriptor);
   lock_class_key& k = r.placeholders.emplace_back();
+  known = &k;
   if (!p.name.empty()) key_access::set_name(k, r.strings.emplace_back(p.name).c_str());
   if (!p.site.empty()) {
     // "file:line:col": the report prints file:line.
@@ -213,7 +228,7 @@ bool import_store(store_runtime& r) {
     ic.subclass = static_cast<std::uint8_t>(p.subclass & 7u);
     ic.wait_inner = static_cast<std::uint8_t>(p.inner);
     ic.wait_outer = static_cast<std::uint8_t>(p.outer);
-    ic.usage = static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
+    ic.usage = r.to_build(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
     index[sqlite3_column_int64(st, 0)] = static_cast<std::uint32_t>(classes.size());
     r.class_ids[d] = sqlite3_column_int64(st, 0);
     classes.push_back(ic);
@@ -232,8 +247,28 @@ bool import_store(store_runtime& r) {
   if (import_graph(classes.data(), static_cast<std::uint32_t>(classes.size()), deps.data(),
                    static_cast<std::uint32_t>(deps.size())))
     return true;
-  warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  if (!r.warned_import)  // once, not again at each lockdep::reset()
+    warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");
+  r.warned_import = true;
   return false;
+}
+
+// import_store with db_lock held by this thread (see t_flushing).
+bool import_holding_lock(store_runtime& r) {
+  t_flushing = true;
+  const bool ok = import_store(r);
+  t_flushing = false;
+  return ok;
+}
+
+// After lockdep::reset(): what this process recorded so far is written, then
+// the whole store (its and every other process's) imported again.
+void import_after_reset() {
+  if (t_flushing) return;  // reset by a report delivered inside flush: its connection is busy
+  flush(true);
+  store_runtime& r = rt();
+  std::lock_guard<spin_mutex> g(r.db_lock);
+  if (connection_usable(r)) import_holding_lock(r);
 }
 
 }  // namespace
@@ -248,6 +283,7 @@ bool bench_import_store(const std::string& path) {
   std::string error;
   r->db = open_store(path, false, &error);
   r->path = path;
+  if (r->db) learn_usage_layout(*r);
   const bool ok = r->db && import_store(*r);
   sqlite3_close(r->db);
   r->db = nullptr;
@@ -266,14 +302,16 @@ bool open_graph_store(const std::string& path) {
     return false;
   }
   r.pid = getpid();
+  learn_usage_layout(r);
   r.program = program_invocation_short_name;
   r.test = test_name();
-  import_store(r);
+  import_holding_lock(r);
   if (!start_recording(k_ring_items)) {
     warn(r.path + ": cannot reserve the recording buffer; this run's dependencies are not stored");
     return false;
   }
   set_recorded_hook(&flush_hook);
+  set_reset_hook(&import_after_reset);
   std::atexit(&flush_at_exit);
   pthread_atfork(nullptr, nullptr, &release_after_fork_child);
   return true;

@@ -3,7 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
+
+#include "core/usage.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -98,7 +102,10 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
       return fail("is not a lockdep graph store (" + e + ")");
     }
     if (h.app == 0 && h.version == 0 && h.tables == 0) {
-      const std::string init = std::string(k_create_sql) + "PRAGMA application_id=" +
+      const std::string init = std::string(k_create_sql) +
+                               "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                               "INSERT INTO meta VALUES('usage_states', '" + build_usage_states() + "');" +
+                               "PRAGMA application_id=" +
                                std::to_string(k_store_application_id) + ";PRAGMA user_version=" +
                                std::to_string(k_store_version) + ";";
       if (!store_exec(db, init.c_str(), &e)) {
@@ -117,6 +124,60 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
   if (!set_wal(db, &e)) return fail("cannot use WAL mode: " + e);
   store_exec(db, "PRAGMA synchronous=NORMAL;");
   return db;
+}
+
+bool deps_have_runs(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  const bool has = sqlite3_prepare_v2(db, "SELECT runs FROM deps LIMIT 0;", -1, &st, nullptr) == SQLITE_OK;
+  sqlite3_finalize(st);
+  return has;
+}
+
+std::string build_usage_states() {
+  std::string s;
+  for (unsigned i = 0; i < k_irq_states; ++i) s += (i ? " " : "") + std::string(k_state_labels[2 * i]);
+  return s;
+}
+
+std::string store_usage_states(sqlite3* db) {
+  std::string states = "HARDIRQ SOFTIRQ";  // format 1 before the meta table
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'usage_states';", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    states = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return states;
+}
+
+namespace {
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < s.size();) {
+    const std::size_t end = std::min(s.find(' ', at), s.size());
+    if (end > at) out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+usage_translation::usage_translation(const std::string& from, const std::string& to) : identity_(from == to) {
+  const std::vector<std::string> f = words(from), t = words(to);
+  for (signed char& b : target_) b = -1;
+  for (std::size_t i = 0; i < f.size() && 4 * i + 3 < 32; ++i)
+    for (std::size_t j = 0; j < t.size() && 4 * j + 3 < 32; ++j)
+      if (f[i] == t[j])
+        for (unsigned k = 0; k < 4; ++k) target_[4 * i + k] = static_cast<signed char>(4 * j + k);
+  for (unsigned k = 0; k < 2 && 4 * f.size() + k < 32 && 4 * t.size() + k < 32; ++k)
+    target_[4 * f.size() + k] = static_cast<signed char>(4 * t.size() + k);  // INITIAL (READ) USE
+}
+
+std::uint32_t usage_translation::operator()(std::uint32_t word) const {
+  if (identity_) return word;
+  std::uint32_t out = 0;
+  for (unsigned b = 0; b < 32; ++b)
+    if ((word >> b & 1u) && target_[b] >= 0) out |= 1u << target_[b];
+  return out;
 }
 
 descriptor_parts split_descriptor(const std::string& d) {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lockdep/config.hpp"
 
@@ -31,6 +32,30 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error);
 
 // Statements on an open store; false (and *error) on failure.
 bool store_exec(sqlite3* db, const char* sql, std::string* error = nullptr);
+
+// Usage words are stored as the writing build lays them out (core/usage.hpp:
+// four bits per interrupt state, then INITIAL USE and INITIAL READ USE),
+// with the state names in bit order in meta('usage_states'), e.g.
+// "HARDIRQ SOFTIRQ". A store without that row has the first layout. A build
+// with other states translates by name: a state it lacks is dropped, one the
+// store lacks is 0.
+std::string build_usage_states();
+std::string store_usage_states(sqlite3* db);
+class usage_translation {
+ public:
+  usage_translation() = default;  // identity
+  usage_translation(const std::string& from, const std::string& to);
+  std::uint32_t operator()(std::uint32_t word) const;
+
+ private:
+  bool identity_ = true;
+  signed char target_[32] = {};  // bit of `from` -> bit of `to`, -1 dropped
+};
+
+// deps.runs: how many runs recorded the dependency, added by lockdep-graph
+// merge (its row keeps the first run's stack and name). A store without the
+// column counts one run a row; the runtime never writes it.
+bool deps_have_runs(sqlite3* db);
 
 // The parts of a descriptor (core/imports.hpp):
 // "<site>|<name>|<subclass>|<inner>|<outer>".

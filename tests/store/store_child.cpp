@@ -6,9 +6,12 @@
 //   writer ID N          N new dependencies among classes "w<ID>.<k>"
 //   forever ID           new dependencies until killed
 //   anonymous            A -> B between dynamic keys without names
+//   reset_ba             lockdep::reset(), then B -> A
 //   fork_ba              B -> A in a child of fork() (its own connection)
 //   in_irq | irqs_on     a spinlock taken in (simulated) hardirq context / with
 //                        hardirqs on
+//   nest_irqs_off X Y    spinlock Y taken under X with hardirqs off
+//   take_irqs_on X       spinlock X taken with hardirqs on (X, Y: irq, M, U)
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +28,10 @@ namespace {
 
 lockdep::mutex a{"store.A"};
 lockdep::mutex b{"store.B"};
+lockdep::mutex a_sibling{"store.A2"};
 lockdep::spinlock irq_lock{"store.irq"};
+lockdep::spinlock middle_lock{"store.M"};
+lockdep::spinlock unsafe_lock{"store.U"};
 std::atomic<int> circular{0}, other{0};
 
 template <class M1, class M2>
@@ -49,6 +55,13 @@ void chain_of(const std::string& id, long n, bool slow) {
   }
 }
 
+lockdep::spinlock* spinlock_named(const std::string& n) {
+  if (n == "irq") return &irq_lock;
+  if (n == "M") return &middle_lock;
+  if (n == "U") return &unsafe_lock;
+  std::exit(2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +72,11 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   if (mode == "ab") nest(a, b);
   else if (mode == "ba") nest(b, a);
+  else if (mode == "reset_ba") {
+    nest(a, a_sibling);  // a dependency of this process's own, before the reset
+    if (!lockdep::reset()) return 3;
+    nest(b, a);
+  }
   else if (mode == "key_ab") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.A")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.B")));
   else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
@@ -69,6 +87,11 @@ int main(int argc, char** argv) {
     lockdep::hardirq_exit();
   } else if (mode == "irqs_on") {
     std::lock_guard<lockdep::spinlock> g(irq_lock);
+  } else if (mode == "nest_irqs_off" && argc == 4) {
+    lockdep::irq_disabled_scope off;
+    nest(*spinlock_named(argv[2]), *spinlock_named(argv[3]));
+  } else if (mode == "take_irqs_on" && argc == 3) {
+    std::lock_guard<lockdep::spinlock> g(*spinlock_named(argv[2]));
   } else if (mode == "fork_ba") {
     const pid_t pid = fork();
     if (pid == 0) {

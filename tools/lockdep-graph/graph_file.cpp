@@ -21,6 +21,7 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
   sqlite3* db = open_store(path, false, error);
   if (!db) return false;
   std::unordered_map<std::int64_t, std::uint32_t> local;  // this store's class id -> g's
+  const usage_translation usage_of(store_usage_states(db), build_usage_states());
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "SELECT id, descriptor, usage FROM classes;", -1, &st, nullptr);
   while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -31,11 +32,16 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
       g.usage.push_back(0);
       g.after.emplace_back();
     }
-    g.usage[it->second] |= static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
+    g.usage[it->second] |= usage_of(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
     local[sqlite3_column_int64(st, 0)] = it->second;
   }
   sqlite3_finalize(st);
-  sqlite3_prepare_v2(db, "SELECT from_class, to_class, bits, stack, program, test, pid FROM deps;", -1, &st, nullptr);
+  const auto store = static_cast<std::uint32_t>(g.paths.size());
+  g.paths.push_back(path);
+  sqlite3_prepare_v2(db,
+                     deps_have_runs(db) ? "SELECT from_class, to_class, bits, id, runs FROM deps;"
+                                        : "SELECT from_class, to_class, bits, id, 1 FROM deps;",
+                     -1, &st, nullptr);
   while (st && sqlite3_step(st) == SQLITE_ROW) {
     auto from = local.find(sqlite3_column_int64(st, 0));
     auto to = local.find(sqlite3_column_int64(st, 1));
@@ -48,9 +54,8 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
     }
     edge& e = g.edges[it->second];
     e.bits |= static_cast<std::uint8_t>(sqlite3_column_int(st, 2) & 15);
-    const std::string test = column_text(st, 5);
-    e.origins.push_back({column_text(st, 3), column_text(st, 4) + (test.empty() ? "" : " (" + test + ")") +
-                                                 " pid " + std::to_string(sqlite3_column_int64(st, 6))});
+    e.origins.push_back({store, sqlite3_column_int64(st, 3)});
+    e.runs += static_cast<std::uint64_t>(sqlite3_column_int64(st, 4));
   }
   const bool ok = sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_DONE ||
                   sqlite3_errcode(db) == SQLITE_ROW;
@@ -58,6 +63,33 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
   sqlite3_finalize(st);
   sqlite3_close(db);
   return ok;
+}
+
+bool origin_text(const loaded_graph& g, const origin& o, std::string* stack, std::string* run) {
+  // One store open at a time: printing reads the origins of one edge after
+  // another, mostly from the same store.
+  static sqlite3* db = nullptr;
+  static std::uint32_t open_index = ~0u;
+  *stack = "";
+  *run = "(the recording run cannot be read: " + g.paths[o.store] + ")";
+  if (open_index != o.store) {
+    sqlite3_close(db);
+    db = nullptr;
+    open_index = o.store;
+    if (sqlite3_open_v2(g.paths[o.store].c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return false;
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT stack, program, test, pid FROM deps WHERE id = ?1;", -1, &st, nullptr);
+  sqlite3_bind_int64(st, 1, o.row);
+  const bool found = st && sqlite3_step(st) == SQLITE_ROW;
+  if (found) {
+    *stack = column_text(st, 0);
+    const std::string test = column_text(st, 2);
+    *run = column_text(st, 1) + (test.empty() ? "" : " (" + test + ")") + " pid " +
+           std::to_string(sqlite3_column_int64(st, 3));
+  }
+  sqlite3_finalize(st);
+  return found;
 }
 
 // The core's search (core/graph.hpp) over (class, flag) states, flag =

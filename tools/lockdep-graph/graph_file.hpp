@@ -12,18 +12,23 @@
 
 namespace lockdep_graph {
 
+// Where an edge was recorded: a row of one of the loaded stores. Its text
+// (the stack and the run) is read only when printed (origin_text): a large
+// store's stacks are never all in memory.
 struct origin {
-  std::string stack;  // symbolized, one frame a line
-  std::string run;    // "<program> (<test>) pid N"
+  std::uint32_t store = 0;  // index into loaded_graph::paths
+  std::int64_t row = 0;     // its deps.id there
 };
 
 struct edge {
   std::uint32_t from = 0, to = 0;
   std::uint8_t bits = 0;  // dep_bits (core/dep_types.hpp)
-  std::vector<origin> origins;
+  std::vector<origin> origins;  // one a store row
+  std::uint64_t runs = 0;        // the runs that recorded it: a merged row counts several
 };
 
 struct loaded_graph {
+  std::vector<std::string> paths;  // the stores, in load order
   std::vector<std::string> descriptors;  // class id -> descriptor
   std::vector<std::uint32_t> usage;
   std::unordered_map<std::string, std::uint32_t> class_ids;
@@ -34,6 +39,11 @@ struct loaded_graph {
 
 // Adds the store at `path` to `g`; false with a message in *error.
 bool load_store(const std::string& path, loaded_graph& g, std::string* error);
+
+// The stack (symbolized, one frame a line) and run ("<program> (<test>)
+// pid N") of `o`, read from its store; false (and placeholders) if it cannot
+// be read any more.
+bool origin_text(const loaded_graph& g, const origin& o, std::string* stack, std::string* run);
 
 // Strongly connected component of each class (Tarjan, iterative): only an
 // edge inside one component can be on a cycle.

@@ -1,8 +1,8 @@
 // lockdep-graph: the graph stores that runs with LOCKDEP_OPTIONS=graph_store
 // wrote, read as one graph.
 //
-//   lockdep-graph check STORE...          every cycle across the stores, in the
-//                                         kernel's format; exit 1 if any
+//   lockdep-graph check STORE...          every cycle and irq inversion across the
+//                                         stores, in the kernel's format; exit 1 if any
 //   lockdep-graph merge OUT STORE...      OUT gets every class and dependency
 //   lockdep-graph dot STORE               Graphviz; edges on cycles in red
 //   lockdep-graph stats STORE             classes, dependencies, runs
@@ -20,6 +20,8 @@
 
 #include "core/usage.hpp"
 #include "graph_file.hpp"
+#include "merge.hpp"
+#include "report_text.hpp"
 #include "store/schema.hpp"
 
 using namespace lockdep::internal;
@@ -48,58 +50,6 @@ bool load_all(const std::vector<std::string>& paths, loaded_graph& g) {
   return true;
 }
 
-std::string name_of(const loaded_graph& g, std::uint32_t c) {
-  char u[k_usage_chars + 1];
-  usage_chars(g.usage[c], u);
-  return "(" + descriptor_label(g.descriptors[c]) + "){" + u + "}";
-}
-std::string plain(const loaded_graph& g, std::uint32_t c) { return descriptor_label(g.descriptors[c]); }
-
-void print_origins(const edge& e) {
-  constexpr std::size_t k_shown = 3;
-  const origin& first = e.origins.front();
-  for (std::size_t at = 0, end; at < first.stack.size(); at = end + 1) {
-    end = first.stack.find('\n', at);
-    if (end == std::string::npos) end = first.stack.size();
-    if (end > at) std::printf("       %s\n", first.stack.substr(at, end - at).c_str());
-  }
-  for (std::size_t i = 0; i < e.origins.size() && i < k_shown; ++i)
-    std::printf("       recorded by %s\n", e.origins[i].run.c_str());
-  if (e.origins.size() > k_shown) std::printf("       and by %zu more runs\n", e.origins.size() - k_shown);
-}
-
-// `cycle` runs next -> ... -> prev, then the closing edge prev -> next: as
-// the kernel prints acquiring next while holding prev.
-void print_cycle(const loaded_graph& g, const std::vector<std::uint32_t>& cycle) {
-  const edge& closing = g.edges[cycle.back()];
-  const std::uint32_t prev = closing.from, next = closing.to;
-  const std::string header = "WARNING: possible circular locking dependency detected";
-  std::printf("\n%s\n%s\nlockdep-graph check: a cycle of %zu dependencies in the recorded graph\n%s\n",
-              std::string(header.size(), '=').c_str(), header.c_str(), cycle.size(),
-              std::string(header.size(), '-').c_str());
-  std::printf("%s is trying to acquire lock:\n%s\n\nbut task is already holding lock:\n%s\n\n",
-              closing.origins.front().run.c_str(), name_of(g, next).c_str(), name_of(g, prev).c_str());
-  std::printf("which lock already depends on the new lock.\n\n\nthe existing dependency chain (in reverse order) is:\n");
-  // #N is prev (with the edge into it), ... #0 is next (with the closing edge).
-  const std::size_t n = cycle.size();
-  for (std::size_t i = n; i-- > 0;) {
-    const edge& into = g.edges[i == 0 ? cycle.back() : cycle[i - 1]];
-    const std::uint32_t cls = i == 0 ? next : g.edges[cycle[i - 1]].to;
-    std::printf("\n-> #%zu %s:\n", i, name_of(g, cls).c_str());
-    print_origins(into);
-  }
-  std::printf("\nother info that might help us debug this:\n\n");
-  const std::uint32_t parent = n > 1 ? g.edges[cycle[n - 2]].from : next;
-  if (n > 2) std::printf("Chain exists of:\n  %s --> %s --> %s\n\n", plain(g, next).c_str(), plain(g, parent).c_str(),
-                         plain(g, prev).c_str());
-  std::printf(" Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n"
-              "       ----                    ----\n");
-  std::printf("  lock(%s);\n", plain(g, prev).c_str());
-  std::printf("                               lock(%s);\n", plain(g, parent).c_str());
-  std::printf("                               lock(%s);\n", plain(g, prev).c_str());
-  std::printf("  lock(%s);\n\n *** DEADLOCK ***\n\n", plain(g, next).c_str());
-}
-
 // Every distinct cycle once: by its set of classes.
 std::vector<std::vector<std::uint32_t>> all_cycles(const loaded_graph& g) {
   std::vector<std::vector<std::uint32_t>> out;
@@ -121,56 +71,18 @@ int check(const std::vector<std::string>& paths) {
   if (!load_all(paths, g)) return 2;
   const auto cycles = all_cycles(g);
   for (const auto& c : cycles) print_cycle(g, c);
+  const auto irq = irq_problems(g);
+  std::size_t inconsistent = 0;
+  for (const irq_problem& p : irq) {
+    print_irq_problem(g, p);
+    inconsistent += p.path.empty();
+  }
   std::printf("lockdep-graph: %zu classes, %zu dependencies, %zu cycle%s\n", g.descriptors.size(), g.edges.size(),
               cycles.size(), cycles.size() == 1 ? "" : "s");
-  return cycles.empty() ? 0 : 1;
-}
-
-int merge(const std::string& out, const std::vector<std::string>& paths) {
-  std::string error;
-  sqlite3* db = open_store(out, true, &error);
-  if (!db) {
-    std::fprintf(stderr, "lockdep-graph: %s %s\n", out.c_str(), error.c_str());
-    return 2;
-  }
-  for (const std::string& p : paths) {
-    sqlite3* src = open_store(p, false, &error);  // checks it is a store of this version
-    if (!src) {
-      std::fprintf(stderr, "lockdep-graph: %s %s\n", p.c_str(), error.c_str());
-      sqlite3_close(db);
-      return 2;
-    }
-    sqlite3_close(src);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src;", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, p.c_str(), -1, SQLITE_TRANSIENT);
-    const bool attached = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    // One transaction a shard: SQLite streams the rows, memory stays bounded.
-    const bool ok =
-        attached && store_exec(db,
-                               "BEGIN IMMEDIATE;"
-                               "INSERT INTO main.classes(descriptor, usage) SELECT descriptor, usage FROM src.classes"
-                               " WHERE true ON CONFLICT(descriptor) DO UPDATE SET usage = usage | excluded.usage;"
-                               "INSERT INTO main.deps(from_class, to_class, bits, stack, program, test, pid)"
-                               " SELECT f.id, t.id, d.bits, d.stack, d.program, d.test, d.pid FROM src.deps d"
-                               " JOIN src.classes sf ON sf.id = d.from_class JOIN src.classes st ON st.id = d.to_class"
-                               " JOIN main.classes f ON f.descriptor = sf.descriptor"
-                               " JOIN main.classes t ON t.descriptor = st.descriptor"
-                               " WHERE true ON CONFLICT(from_class, to_class) DO UPDATE SET bits = bits | excluded.bits;"
-                               "COMMIT;",
-                               &error);
-    if (!ok) {
-      std::fprintf(stderr, "lockdep-graph: merging %s failed: %s\n", p.c_str(),
-                   attached ? error.c_str() : sqlite3_errmsg(db));
-      store_exec(db, "ROLLBACK;");
-      sqlite3_close(db);
-      return 2;
-    }
-    store_exec(db, "DETACH DATABASE src;");
-  }
-  sqlite3_close(db);
-  return 0;
+  const std::size_t inversions = irq.size() - inconsistent;
+  std::printf("lockdep-graph: %zu irq inversion%s, %zu inconsistent lock state%s\n", inversions,
+              inversions == 1 ? "" : "s", inconsistent, inconsistent == 1 ? "" : "s");
+  return cycles.empty() && irq.empty() ? 0 : 1;
 }
 
 int dot(const std::string& path) {
@@ -190,19 +102,32 @@ int dot(const std::string& path) {
   return 0;
 }
 
+// Read by SQL, not loaded: a merged fleet store is large.
 int stats(const std::string& path) {
-  loaded_graph g;
-  if (!load_all({path}, g)) return 2;
-  std::set<std::string> runs, programs;
-  for (const edge& e : g.edges)
-    for (const origin& o : e.origins) {
-      runs.insert(o.run);
-      programs.insert(o.run.substr(0, o.run.find(' ')));
-    }
-  std::printf("classes: %zu\ndependencies: %zu\nruns: %zu\nprograms:", g.descriptors.size(), g.edges.size(),
-              runs.size());
-  for (const std::string& p : programs) std::printf(" %s", p.c_str());
+  std::string error;
+  sqlite3* db = open_store(path, false, &error);
+  if (!db) {
+    std::fprintf(stderr, "lockdep-graph: %s %s\n", path.c_str(), error.c_str());
+    return 2;
+  }
+  auto number = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    long long n = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+  };
+  std::printf("classes: %lld\ndependencies: %lld\nruns: %lld\nprograms:", number("SELECT count(*) FROM classes;"),
+              number("SELECT count(*) FROM deps;"),
+              number("SELECT count(*) FROM (SELECT DISTINCT program, test, pid FROM deps);"));
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT DISTINCT program FROM deps ORDER BY program;", -1, &st, nullptr);
+  while (st && sqlite3_step(st) == SQLITE_ROW)
+    if (const unsigned char* p = sqlite3_column_text(st, 0)) std::printf(" %s", reinterpret_cast<const char*>(p));
+  sqlite3_finalize(st);
   std::printf("\n");
+  sqlite3_close(db);
   return 0;
 }
 
@@ -246,7 +171,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (cmd == "check") return check(rest);
-  if (cmd == "merge" && rest.size() >= 2) return merge(rest[0], {rest.begin() + 1, rest.end()});
+  if (cmd == "merge" && rest.size() >= 2) return merge_stores(rest[0], {rest.begin() + 1, rest.end()});
   if (cmd == "dot" && rest.size() == 1) return dot(rest[0]);
   if (cmd == "stats" && rest.size() == 1) return stats(rest[0]);
   if (cmd == "forget" && rest.size() == 2) return forget(rest[0], rest[1]);
