@@ -200,6 +200,7 @@ class signals_blocked_scope {
   sigset_t old_;
 #if LOCKDEP_ENABLED
   irq_flags flags_;
+  unsigned char lines_;  // the signal lines deliverable before
 #endif
 };
 

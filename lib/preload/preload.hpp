@@ -136,6 +136,8 @@ inline bool pseudo_lock_quiet(pseudo_lock k) noexcept {
 void note_pseudo_lock(pseudo_lock k, std::uintptr_t ip) noexcept;
 // A handler starts on this thread: every call notes until it returns.
 void pseudo_locks_enter_handler() noexcept;
+// The thread's deliverable signals grew: the next call notes again.
+void pseudo_locks_rearm() noexcept;
 
 // ---- classes (sites.cpp) ------------------------------------------------------------
 enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };

@@ -11,7 +11,10 @@
      thread_open   a thread with SIGUSR1 unblocked takes log_mu
      no_handler    SIGUSR1 ignored: nothing interrupts                 (silent)
      restore       handler removed (SIG_DFL) before main takes log_mu  (silent)
-     signal_fn     as inconsistent, the handler installed with signal()  */
+     signal_fn     as inconsistent, the handler installed with signal()
+     other_unblocked  SIGUSR2 has a handler too (taking no lock); main takes
+                   log_mu with SIGUSR1 blocked, SIGUSR2 unblocked      (silent)
+     other_blocked the same with SIGUSR2 blocked, SIGUSR1 unblocked  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,12 +45,20 @@ static void install(int use_signal_fn) {
   sigaction(SIGUSR1, &sa, NULL);
 }
 
-static void block_usr1(int how) {
+static volatile sig_atomic_t usr2_handled;
+static void on_usr2(int sig) {
+  (void)sig;
+  ++usr2_handled;
+}
+
+static void block_one(int how, int sig) {
   sigset_t s;
   sigemptyset(&s);
-  sigaddset(&s, SIGUSR1);
+  sigaddset(&s, sig);
   pthread_sigmask(how, &s, NULL);
 }
+
+static void block_usr1(int how) { block_one(how, SIGUSR1); }
 
 static void take(pthread_mutex_t* m) {
   pthread_mutex_lock(m);
@@ -95,6 +106,19 @@ int main(int argc, char** argv) {
     take(&log_mu);
     pthread_mutex_unlock(&stats);
     block_usr1(SIG_UNBLOCK);
+  } else if (!strcmp(mode, "other_unblocked") || !strcmp(mode, "other_blocked")) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
+    raise(SIGUSR1);
+    raise(SIGUSR2);
+    const int blocked = !strcmp(mode, "other_unblocked") ? SIGUSR1 : SIGUSR2;
+    block_one(SIG_BLOCK, blocked);
+    take(&log_mu);
+    block_one(SIG_UNBLOCK, blocked);
+    if (usr2_handled != 1) return 3;
   } else {
     raise(SIGUSR1);
     if (!strcmp(mode, "blocked")) {
