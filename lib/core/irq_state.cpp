@@ -312,6 +312,7 @@ signals_blocked_scope::signals_blocked_scope(const sigset_t& set) {
   pthread_sigmask(SIG_BLOCK, &set, &old_);
   flags_ = local_irq_save();
   lines_ = signal_lines_deliverable();
+  assign_signal_lines(set);
   set_signal_lines_deliverable(signal_lines_unblocked(set, lines_));
 }
 

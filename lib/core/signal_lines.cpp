@@ -121,6 +121,14 @@ const char* signal_line_label(unsigned line, unsigned which) noexcept {
   return k_generic[k_first_signal_state + line][which];
 }
 
+void assign_signal_lines(const sigset_t& set) noexcept {
+  unsigned members = 0;
+  for (int sig = 1; sig < k_signals; ++sig) members += sigismember(&set, sig) == 1;
+  if (members == 0 || members > k_signal_lines) return;
+  for (int sig = 1; sig < k_signals; ++sig)
+    if (sigismember(&set, sig) == 1 && sig != SIGKILL && sig != SIGSTOP) signal_line(sig);
+}
+
 std::uint8_t signal_lines_unblocked(const sigset_t& blocked, std::uint8_t lines) noexcept {
   std::uint8_t blocked_lines = 0;
   bool all_blocked = true;

@@ -136,6 +136,10 @@ inline bool pseudo_lock_quiet(pseudo_lock k) noexcept {
 void note_pseudo_lock(pseudo_lock k, std::uintptr_t ip) noexcept;
 // A handler starts on this thread: every call notes until it returns.
 void pseudo_locks_enter_handler() noexcept;
+// Set while a handler that ends the process delivers its reports (exit.cpp):
+// allocations come from a static buffer (with pseudo_locks_rearm, so the
+// allocator hooks look here).
+extern thread_local bool tl_private_allocations __attribute__((tls_model("initial-exec"), visibility("hidden")));
 // The thread's deliverable signals grew: the next call notes again.
 void pseudo_locks_rearm() noexcept;
 

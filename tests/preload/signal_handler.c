@@ -14,15 +14,21 @@
      signal_fn     as inconsistent, the handler installed with signal()
      other_unblocked  SIGUSR2 has a handler too (taking no lock); main takes
                    log_mu with SIGUSR1 blocked, SIGUSR2 unblocked      (silent)
-     other_blocked the same with SIGUSR2 blocked, SIGUSR1 unblocked  */
+     other_blocked the same with SIGUSR2 blocked, SIGUSR1 unblocked
+     exit          main takes log_mu, then the handler takes it and ends the
+                   process with _exit: its report must still be printed
+     Exit          the same with _Exit  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t stats = PTHREAD_MUTEX_INITIALIZER;
 static int use_stats;
+static int exit_in_handler; /* 1 _exit, 2 _Exit */
 static volatile sig_atomic_t handled;
 
 static void on_usr1(int sig) {
@@ -31,6 +37,8 @@ static void on_usr1(int sig) {
   pthread_mutex_lock(m);
   ++handled;
   pthread_mutex_unlock(m);
+  if (exit_in_handler == 1) _exit(0);
+  if (exit_in_handler == 2) _Exit(0);
 }
 
 static void install(int use_signal_fn) {
@@ -106,6 +114,11 @@ int main(int argc, char** argv) {
     take(&log_mu);
     pthread_mutex_unlock(&stats);
     block_usr1(SIG_UNBLOCK);
+  } else if (!strcmp(mode, "exit") || !strcmp(mode, "Exit")) {
+    take(&log_mu);
+    exit_in_handler = !strcmp(mode, "exit") ? 1 : 2;
+    raise(SIGUSR1);
+    return 4; /* not reached */
   } else if (!strcmp(mode, "other_unblocked") || !strcmp(mode, "other_blocked")) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
