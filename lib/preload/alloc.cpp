@@ -72,12 +72,17 @@ inline bool next_ready() {
   return __builtin_expect(g_state.load(std::memory_order_acquire) == 2, 1) || resolve_next();
 }
 
-// Notes the call; true if it must be served from the buffer instead.
-inline bool note(std::uintptr_t ip) {
-  if (__builtin_expect(pseudo_lock_quiet(pseudo_malloc), 1)) return false;
+// Not quiet: a handler's call, or the first since a change. Out of line,
+// so the quiet path keeps its one-register frame.
+__attribute__((noinline)) bool note_slow(std::uintptr_t ip) {
   if (tl_private_allocations) return true;
   note_pseudo_lock(pseudo_malloc, ip);
   return false;
+}
+
+// Notes the call; true if it must be served from the buffer instead.
+inline bool note(std::uintptr_t ip) {
+  return __builtin_expect(!pseudo_lock_quiet(pseudo_malloc), 0) && note_slow(ip);
 }
 
 }  // namespace
