@@ -117,7 +117,9 @@ std::uint8_t assigned_signal_lines() noexcept {
 
 const char* signal_line_label(unsigned line, unsigned which) noexcept {
   if (line >= k_signal_lines || which >= 6) return "?";
-  if (line_signal(line) != 0) return g_labels[line][which];
+  // A line of one signal has its labels; the shared line keeps its generic
+  // name (SIGNAL), as does a line with no signal yet.
+  if (line_signal(line) > 0) return g_labels[line][which];
   return k_generic[k_first_signal_state + line][which];
 }
 

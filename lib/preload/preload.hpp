@@ -8,7 +8,8 @@
 //   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
-//   signals.cpp   sigaction/signal/sigprocmask: handlers as hardirq context
+//   signals.cpp   sigaction/signal/sigprocmask: handlers as interrupts of their signal
+//   exit.cpp      _exit/_Exit: a handler's queued reports delivered first
 //
 // Re-entrancy: every hook runs its bookkeeping inside a hook_scope. A hook
 // entered while the thread is already inside one (an allocation, a

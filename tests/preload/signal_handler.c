@@ -17,7 +17,10 @@
      other_blocked the same with SIGUSR2 blocked, SIGUSR1 unblocked
      exit          main takes log_mu, then the handler takes it and ends the
                    process with _exit: its report must still be printed
-     Exit          the same with _Exit  */
+     Exit          the same with _Exit
+     shared_line   four other signals have handlers first, so SIGALRM's
+                   handler (taking log_mu) is on the shared line, SIGNAL;
+                   main takes log_mu with SIGALRM unblocked  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -114,6 +117,19 @@ int main(int argc, char** argv) {
     take(&log_mu);
     pthread_mutex_unlock(&stats);
     block_usr1(SIG_UNBLOCK);
+  } else if (!strcmp(mode, "shared_line")) {
+    const int others[] = {SIGUSR2, SIGHUP, SIGTERM};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    for (unsigned i = 0; i < sizeof others / sizeof others[0]; ++i) {
+      sa.sa_handler = on_usr2;
+      sigaction(others[i], &sa, NULL);
+    }
+    sa.sa_handler = on_usr1;
+    sigaction(SIGALRM, &sa, NULL);
+    raise(SIGALRM);
+    take(&log_mu);
   } else if (!strcmp(mode, "exit") || !strcmp(mode, "Exit")) {
     take(&log_mu);
     exit_in_handler = !strcmp(mode, "exit") ? 1 : 2;
