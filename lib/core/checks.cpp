@@ -259,6 +259,14 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   core_state& cs = core();
   const unsigned state = state_of(bit);
   const bool enabled = is_enabled_bit(bit);
+  // A signal's ENABLED bit can conflict only with a class used in its
+  // handler: until one is, skip the search (API threads mark every line on).
+  // Signal bits are never imported, so every USED_IN one passed here.
+  static std::uint32_t signal_states_used_in = 0;  // graph lock held
+  if (is_signal_state(state)) {
+    if (!enabled) signal_states_used_in |= 1u << state;
+    else if (!(signal_states_used_in & (1u << state))) return;
+  }
   int other_bit = -1;
   auto match = [&](const lock_class& o, bool f) {
     if (o.id == c.id) return false;
