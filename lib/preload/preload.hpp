@@ -107,8 +107,8 @@ class hook_scope {
 };
 
 // ---- signals (signals.cpp) -------------------------------------------------------------
-// Bring the calling thread's hardirq state up to date after handlers were
-// installed since it last looked (a cheap check when nothing changed).
+// Bring the calling thread's deliverable signals up to date after handlers
+// were installed since it last looked (a cheap check when nothing changed).
 void sync_signal_state() noexcept;
 // Is a handler's trampoline running on this thread (not left by longjmp as
 // far as the last hook could tell)?
@@ -123,7 +123,7 @@ extern std::atomic<std::uint32_t> g_signal_generation __attribute__((visibility(
 // cannot safely take: in a handler each call is an acquisition of the
 // pseudo-lock named for them ("malloc", "stdio"); elsewhere a thread notes
 // one acquisition per handler change while signals can interrupt it (the
-// HARDIRQ-ON use), then only the one check below per call.
+// SIGUSR1-ON use), then only the one check below per call.
 enum pseudo_lock : unsigned { pseudo_malloc, pseudo_stdio, k_pseudo_locks };
 struct pseudo_quiet {
   std::uint32_t generation[k_pseudo_locks];  // equal to g_signal_generation: nothing to note

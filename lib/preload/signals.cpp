@@ -78,7 +78,7 @@ bool trackable(int sig) { return sig > 0 && sig < k_signals && sig != SIGKILL &&
 
 void mask_changed();
 
-// Runs the program's handler of `sig` in a hardirq context.
+// Runs the program's handler of `sig` in the context of its signal's state.
 void trampoline(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   if (sig <= 0 || sig >= k_signals) return;
