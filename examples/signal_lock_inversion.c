@@ -10,12 +10,13 @@
    handler takes config_mu:
 
      WARNING: possible irq lock inversion dependency detected
-     ... just changed the state of lock: (config_mu){-...}
-     but this lock took another, HARDIRQ-unsafe lock in the past: (log_mu){+.+.}
+     ... just changed the state of lock: (config_mu){+.+.|SIGHUP:-.}
+     but this lock took another, SIGHUP-unsafe lock in the past: (log_mu){+.+.|SIGHUP:+.}
 
    with the kernel's scenario: a thread holding log_mu is interrupted by
-   SIGHUP, whose handler waits for config_mu, held by a thread (SIGHUP
-   blocked, the scenario's local_irq_disable()) waiting for log_mu. Nothing
+   SIGHUP (the scenario's <SIGHUP>), whose handler waits for config_mu, held
+   by a thread (SIGHUP blocked, the scenario's block(SIGHUP)) waiting for
+   log_mu. Nothing
    here deadlocks: the signal is raised while no lock is held. The fix is to
    let the handler only set a flag, and reload from the main loop. */
 #include <pthread.h>
@@ -62,8 +63,8 @@ int main(void) {
   reload_config(); /* start-up: config_mu -> log_mu, SIGHUP blocked */
   pthread_sigmask(SIG_UNBLOCK, &hup, NULL);
 
-  log_line("serving\n"); /* log_mu with SIGHUP deliverable: HARDIRQ-unsafe */
-  raise(SIGHUP);         /* the handler takes config_mu: HARDIRQ-safe */
+  log_line("serving\n"); /* log_mu with SIGHUP deliverable: SIGHUP-unsafe */
+  raise(SIGHUP);         /* the handler takes config_mu: SIGHUP-safe */
   log_line("done\n");
   return config_generation == 2 ? 0 : 1;
 }

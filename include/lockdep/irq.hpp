@@ -22,12 +22,17 @@
 // never cross a context boundary on the held stack.
 //
 // Real interrupts in user space are signals: wrap a handler's body in a
-// signal_handler_scope (it counts as hardirq context), and mark regions where
-// the thread blocks signals with signals_blocked_scope (hardirqs off). Then
-//   void on_sigusr1(int) { lockdep::signal_handler_scope s; std::lock_guard g(stats_mu); ... }
-//   void worker() { std::lock_guard g(stats_mu); ... }   // signals unblocked
-// is reported as `inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage`: the
+// signal_handler_scope(sig), and mark regions where the thread blocks
+// signals with signals_blocked_scope. Each signal is its own interrupt
+// state, named for it (the first four distinct signals; later ones share
+// one state named SIGNAL). Then
+//   void on_sigusr1(int sig) { lockdep::signal_handler_scope s(sig); std::lock_guard g(stats_mu); ... }
+//   void worker() { std::lock_guard g(stats_mu); ... }   // SIGUSR1 unblocked
+// is reported as `inconsistent {IN-SIGUSR1-W} -> {SIGUSR1-ON-W} usage`: the
 // signal can arrive while `worker` holds stats_mu and the handler deadlocks.
+// With SIGUSR1 blocked around it (signals_blocked_scope) the use is safe,
+// whatever other signals are unblocked. A scope without a signal is
+// hardirq context (`IN-HARDIRQ-W`), as hardirq_scope.
 // The fix is to block the signal while holding the lock (and say so with
 // signals_blocked_scope). In a handler lockdep takes no lock it could already
 // hold, allocates nothing, and defers formatting a report until the thread
@@ -115,19 +120,21 @@ class bh_disabled_scope {
   bh_disabled_scope& operator=(const bh_disabled_scope&) = delete;
 };
 
-// A POSIX signal handler's body: hardirq context for lockdep, and reports
-// raised inside are queued and printed after the handler (flush_reports or
-// the thread's next lockdep call). Construct it first thing in the handler.
+// A POSIX signal handler's body: the context of its signal's interrupt
+// state (hardirq context when constructed without a signal; in_hardirq() is
+// true in both), and reports raised inside are queued and printed after the
+// handler (flush_reports or the thread's next lockdep call). Construct it
+// first thing in the handler.
 // Inside it lockdep allocates nothing: a lock constructed there at a site
 // lockdep has not seen before gets one shared class, "(lock constructed in a
 // signal handler)"; locks constructed outside keep their own.
 //
-// Given the handler's signal, the scope also knows whether the handler can
-// interrupt itself: when `sig` is not blocked in the thread's mask at entry
-// (the handler was installed with SA_NODEFER) hardirqs stay on inside, so a
-// lock the handler takes is reported as `inconsistent lock state` (the
-// second delivery would wait for the first one's lock). Without a signal,
-// or with it blocked, hardirqs are off inside.
+// Given the handler's signal, the scope reads the handler's mask at entry:
+// a signal not blocked there (another handled signal, or `sig` itself when
+// the handler was installed with SA_NODEFER) can interrupt the handler, so
+// a lock the handler takes is also taken with that signal enabled (the
+// second handler would wait for the first one's lock). Without a signal,
+// every signal is off inside.
 //
 //   void on_sigusr1(int sig) { lockdep::signal_handler_scope s(sig); ... }
 #if LOCKDEP_ENABLED
@@ -177,7 +184,10 @@ inline int install_signal_handler(int sig, void (*handler)(int), int flags = 0, 
 #endif
 
 // Blocks `set` with pthread_sigmask for the scope and tells lockdep that
-// hardirqs are off meanwhile (no "interrupt" can arrive).
+// those signals are off meanwhile, and hardirqs too (the state of a
+// signal_handler_scope without a signal). A set of at most four signals
+// gives each its own interrupt state now, so uses before their first
+// delivery are already told apart.
 class signals_blocked_scope {
  public:
 #if LOCKDEP_ENABLED
@@ -200,6 +210,7 @@ class signals_blocked_scope {
   sigset_t old_;
 #if LOCKDEP_ENABLED
   irq_flags flags_;
+  unsigned char lines_;  // the signal lines deliverable before
 #endif
 };
 

@@ -35,7 +35,7 @@ std::uint32_t capture_once(std::uint32_t& trace) {
 // makes it the irq end we look for? `want_enabled` selects the bit family.
 // Read-only usage needs an unrestricted path end (f == false).
 int irq_match_bit(const lock_class& c, bool f, unsigned state, bool want_enabled) {
-  const unsigned base = state * 4 + (want_enabled ? k_dir_bit : 0);
+  const unsigned base = state_base(state) + (want_enabled ? k_dir_bit : 0);
   const std::uint32_t u = c.usage.load(std::memory_order_relaxed);
   if (u & bit_mask(base)) return static_cast<int>(base);
   if (!f && (u & bit_mask(base | k_read_bit))) return static_cast<int>(base | k_read_bit);
@@ -239,7 +239,8 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   if (before & bit_mask(bit)) return;
   c.usage.store(before | bit_mask(bit), std::memory_order_relaxed);
   c.usage_trace[bit] = capture_once(trace);
-  record_usage(c, bit, trace);  // for the graph store, if one is open
+  // For the graph store, if one is open; signal lines are this process's.
+  if (!is_signal_bit(bit)) record_usage(c, bit, trace);
   if (!is_irq_bit(bit) || !c.validate) return;
   if (std::uint32_t conflict = conflicting_bits(bit) & before) {
     const unsigned old = static_cast<unsigned>(__builtin_ctz(conflict));
@@ -258,6 +259,14 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   core_state& cs = core();
   const unsigned state = state_of(bit);
   const bool enabled = is_enabled_bit(bit);
+  // A signal's ENABLED bit can conflict only with a class used in its
+  // handler: until one is, skip the search (API threads mark every line on).
+  // Signal bits are never imported, so every USED_IN one passed here.
+  static std::uint32_t signal_states_used_in = 0;  // graph lock held
+  if (is_signal_state(state)) {
+    if (!enabled) signal_states_used_in |= 1u << state;
+    else if (!(signal_states_used_in & (1u << state))) return;
+  }
   int other_bit = -1;
   auto match = [&](const lock_class& o, bool f) {
     if (o.id == c.id) return false;
@@ -332,8 +341,8 @@ void mark_usage(thread_state& ts, held_lock& hl, std::uint32_t need, std::uint32
   // INITIAL USE first so a conflicting irq bit's report shows it.
   for (unsigned bit : {static_cast<unsigned>(used), static_cast<unsigned>(used_read)})
     if (missing & bit_mask(bit)) mark_lock(ts, hl, c, bit, trace);
-  for (unsigned bit = 0; bit < used; ++bit)
-    if (missing & bit_mask(bit)) mark_lock(ts, hl, c, bit, trace);
+  for (unsigned bit = 0; bit < usage_bits; ++bit)
+    if (is_irq_bit(bit) && (missing & bit_mask(bit))) mark_lock(ts, hl, c, bit, trace);
 }
 
 LOCKDEP_INTERNAL_END

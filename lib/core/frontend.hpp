@@ -14,6 +14,7 @@
 
 #include "core/dep_types.hpp"
 #include "core/report_record.hpp"  // k_record_max_chain: the longest path a report shows
+#include "core/signal_lines.hpp"   // signal_line: a signal's usage state
 #include "core/spin_mutex.hpp"
 #include "lockdep/options.hpp"
 #include "lockdep/lock_map.hpp"
@@ -46,14 +47,18 @@ std::uint32_t capture_front_end_trace(std::uintptr_t ip) noexcept;
 void front_end_limit_reached(const char* limit, option_id option) noexcept;
 
 // ---- interrupts a front end observes ----------------------------------------------
-// The preload's signal model (lib/preload/signals.cpp): a thread's hardirqs
-// are "on" while a signal with an installed handler can be delivered to it.
-// Sets the calling thread's hardirq state outside an interrupt context or
-// in a signal handler's (whose own mask may leave other handled signals
-// deliverable), and marks its held locks when it turns on. Returns false,
-// changing nothing, inside any other interrupt context (leaving it restores
-// the state saved at entry).
-bool set_interrupts_deliverable(bool on) noexcept;
+// The signal model (lib/preload/signals.cpp, irq.hpp): each signal with a
+// handler has a line (core/signal_lines.hpp), and a thread's line is "on"
+// while one of its signals can be delivered to it. Sets the calling
+// thread's deliverable lines (bit per line) outside an interrupt context or
+// in a signal handler's (whose own mask may leave other signals
+// deliverable), and marks its held locks for the lines that turn on.
+// Returns false, changing nothing, inside any other interrupt context
+// (leaving it restores the state saved at entry).
+bool set_signal_lines_deliverable(std::uint8_t lines) noexcept;
+// The calling thread's deliverable lines (all of them for a thread lockdep
+// has not seen).
+std::uint8_t signal_lines_deliverable() noexcept;
 // The calling thread's innermost context is a signal_handler_scope whose
 // handler was left without ending it (longjmp / siglongjmp out of the
 // handler): leave it as its end would. Nothing if the innermost context is

@@ -173,7 +173,7 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
         key_access::classes(*ic.placeholder)[ic.subclass & 7u].store(c, std::memory_order_release);
         s = {ic.hash, c->id, ic.placeholder};
       }
-      c->usage.fetch_or(ic.usage, std::memory_order_relaxed);
+      c->usage.fetch_or(ic.usage & ~k_signal_usage_mask, std::memory_order_relaxed);  // lines are per process
       ic.id = c->id;
     }
     for (std::uint32_t i = 0; i < nr_deps && complete; ++i) {
@@ -272,8 +272,8 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
   it->bits = bit;
   std::memcpy(it->from, f, sizeof f);
   std::memcpy(it->to, t, sizeof t);
-  it->from_usage = from.usage.load(std::memory_order_relaxed);
-  it->to_usage = to.usage.load(std::memory_order_relaxed);
+  it->from_usage = from.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;
+  it->to_usage = to.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;
   copy_frames(*it, trace);
   copy_test(*it);
 }
@@ -288,7 +288,7 @@ void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexce
   it->bits = static_cast<std::uint8_t>(bit);
   std::memcpy(it->from, d, sizeof d);
   it->to[0] = 0;
-  it->from_usage = c.usage.load(std::memory_order_relaxed);
+  it->from_usage = c.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;
   it->to_usage = 0;
   copy_frames(*it, trace);
   copy_test(*it);

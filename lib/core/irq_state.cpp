@@ -5,6 +5,7 @@
 
 #include "core/core.hpp"
 #include "core/frontend.hpp"
+#include "core/signal_lines.hpp"
 #include "lockdep/irq.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -28,6 +29,8 @@ bool enter_context(thread_state& ts, std::uint8_t type, bool signal_handler) {
   f.type = ts.ctx_type;
   f.saved_hardirqs_on = ts.hardirqs_on;
   f.signal_handler = signal_handler;
+  f.saved_signal_line = ts.signal_line;
+  f.saved_signal_lines_on = ts.signal_lines_on;
   // A real signal may have interrupted the warm path between filling the
   // slot at `depth` and publishing it: keep that slot intact.
   copy_held(f.saved_slot, ts.held[ts.depth.load(std::memory_order_relaxed) % k_max_held_capacity]);
@@ -54,6 +57,9 @@ bool exit_context(thread_state& ts, std::uint8_t type, const char* what_if_unbal
   ts.chain_key = f.saved_chain_key;
   copy_held(ts.held[ts.depth.load(std::memory_order_relaxed) % k_max_held_capacity], f.saved_slot);
   if (f.signal_handler) --ts.in_signal_handler;
+  if (f.signal_handler && ts.signal_line < k_signal_lines) --ts.signal_line_handlers;
+  ts.signal_line = f.saved_signal_line;
+  ts.signal_lines_on = f.saved_signal_lines_on;
   return true;
 }
 
@@ -65,19 +71,24 @@ void hardirqs_on_transition(thread_state& ts) {
 
 }  // namespace
 
-bool set_interrupts_deliverable(bool on) noexcept {
+bool set_signal_lines_deliverable(std::uint8_t lines) noexcept {
   thread_state* ts = current_thread_state();
   if (!ts) return true;
   // Inside a signal handler (the innermost context) its mask decides too.
   if (ts->irq_nesting && !ts->frames[ts->irq_nesting - 1].signal_handler) return false;
-  if (on == ts->hardirqs_on) return true;
-  if (on) {
-    hardirqs_on_transition(*ts);
-  } else {
-    ts->hardirqs_on = false;
-    update_usage_needs(*ts);
-  }
+  lines &= k_all_signal_lines;
+  const std::uint8_t turned_on = lines & ~ts->signal_lines_on & k_all_signal_lines;
+  if (lines == (ts->signal_lines_on & k_all_signal_lines)) return true;
+  ts->signal_lines_on = lines;
+  update_usage_needs(*ts);
+  for (unsigned line = 0; line < k_signal_lines; ++line)
+    if (turned_on & (1u << line)) mark_held_locks(*ts, k_first_signal_state + line);
   return true;
+}
+
+std::uint8_t signal_lines_deliverable() noexcept {
+  thread_state* ts = current_thread_state_if_any();
+  return ts ? ts->signal_lines_on & k_all_signal_lines : k_all_signal_lines;
 }
 
 bool leave_signal_handler(thread_state& ts, const char* what_if_unbalanced) noexcept {
@@ -106,8 +117,12 @@ void mark_held_locks(thread_state& ts, unsigned state) noexcept {
     if (!h.check) continue;
     const bool r = h.read != 0;
     std::uint32_t need = 0;
-    if (state == 0) need |= bit_mask(r ? enabled_hardirq_read : enabled_hardirq);
-    if (soft) need |= bit_mask(r ? enabled_softirq_read : enabled_softirq);
+    if (is_signal_state(state)) {
+      need = bit_mask(state_base(state) + k_dir_bit + (r ? 1 : 0));
+    } else {
+      if (state == 0) need |= bit_mask(r ? enabled_hardirq_read : enabled_hardirq);
+      if (soft) need |= bit_mask(r ? enabled_softirq_read : enabled_softirq);
+    }
     lock_class* c = h.cls.load(std::memory_order_relaxed);
     if ((c->usage.load(std::memory_order_relaxed) & need) == need) continue;
     cold_section section(&ts);
@@ -251,24 +266,35 @@ bool softirqs_enabled() {
 }
 
 namespace {
-bool enter_signal_handler(thread_state* ts) {
+// A handler of a known signal is its line's context; one of an unknown
+// signal is hardirq context, with every signal line off inside.
+bool enter_signal_handler(thread_state* ts, unsigned line) {
   if (!ts || !enter_context(*ts, ctx_hardirq, true)) return false;
   ++ts->hardirq_depth;
   ts->hardirqs_on = false;
+  if (line < k_signal_lines) {
+    ts->signal_line = static_cast<std::uint8_t>(line);
+    ++ts->signal_line_handlers;
+  } else {
+    ts->signal_line = k_no_signal_line;
+    ts->signal_lines_on = 0;
+  }
   update_usage_needs(*ts);
   return true;
 }
 }  // namespace
 
-signal_handler_scope::signal_handler_scope() { entered_ = enter_signal_handler(self()); }
+signal_handler_scope::signal_handler_scope() { entered_ = enter_signal_handler(self(), k_no_signal_line); }
 
 signal_handler_scope::signal_handler_scope(int sig) : sig_(sig) {
   thread_state* ts = self();
-  entered_ = enter_signal_handler(ts);
+  entered_ = enter_signal_handler(ts, sig > 0 ? signal_line(sig) : k_no_signal_line);
   if (!entered_ || sig <= 0) return;
+  // The handler's mask: the thread's, plus sa_mask, plus the signal itself
+  // unless SA_NODEFER (then it can interrupt itself).
   sigset_t now;
-  // Not blocked while its handler runs: SA_NODEFER, it can interrupt itself.
-  if (pthread_sigmask(SIG_BLOCK, nullptr, &now) == 0 && sigismember(&now, sig) == 0) hardirqs_on_transition(*ts);
+  if (pthread_sigmask(SIG_BLOCK, nullptr, &now) == 0)
+    set_signal_lines_deliverable(signal_lines_unblocked(now, ts->signal_lines_on));
 }
 
 signal_handler_scope::~signal_handler_scope() {
@@ -281,9 +307,13 @@ signal_handler_scope::~signal_handler_scope() {
   leave_signal_handler(*ts, "signal handler scope ended out of order");
 }
 
+// Hardirqs off too: signal_handler_scope() without a signal is hardirq.
 signals_blocked_scope::signals_blocked_scope(const sigset_t& set) {
   pthread_sigmask(SIG_BLOCK, &set, &old_);
   flags_ = local_irq_save();
+  lines_ = signal_lines_deliverable();
+  assign_signal_lines(set);
+  set_signal_lines_deliverable(signal_lines_unblocked(set, lines_));
 }
 
 signals_blocked_scope::signals_blocked_scope() {
@@ -291,9 +321,12 @@ signals_blocked_scope::signals_blocked_scope() {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old_);
   flags_ = local_irq_save();
+  lines_ = signal_lines_deliverable();
+  set_signal_lines_deliverable(0);
 }
 
 signals_blocked_scope::~signals_blocked_scope() {
+  set_signal_lines_deliverable(lines_);
   local_irq_restore(flags_);
   pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }

@@ -22,7 +22,8 @@ void run_wrapped(int sig) {
   signal_handler_scope scope(sig);
   // The scope reads the mask; the flag says it too, also where a runtime
   // (TSan) runs handlers with its own mask.
-  if (g_flags[sig].load(std::memory_order_relaxed) & SA_NODEFER) internal::set_interrupts_deliverable(true);
+  if (g_flags[sig].load(std::memory_order_relaxed) & SA_NODEFER)
+    internal::set_signal_lines_deliverable(internal::signal_lines_deliverable() | (1u << internal::signal_line(sig)));
   handler(sig);
 }
 
@@ -36,6 +37,7 @@ int install_signal_handler(int sig, void (*handler)(int), int flags, const sigse
   const bool wrap = sig > 0 && sig < k_signals && handler != SIG_DFL && handler != SIG_IGN;
   sa.sa_handler = wrap ? run_wrapped : handler;
   if (wrap) {  // before a delivery can run it
+    internal::signal_line(sig);  // the line exists before the first delivery: threads mark it
     g_flags[sig].store(flags, std::memory_order_relaxed);
     g_wrapped[sig].store(handler, std::memory_order_release);
   }

@@ -138,13 +138,18 @@ void update_usage_needs(thread_state& ts) noexcept {
     for (int read = 0; read < 2; ++read) {
       std::uint32_t m = bit_mask(read ? used_read : used);
       if (!trylock) {
-        if (ts.hardirq_depth) m |= bit_mask(read ? used_in_hardirq_read : used_in_hardirq);
+        // A signal handler with a line is that line's context, not hardirq.
+        if (ts.hardirq_depth > ts.signal_line_handlers) m |= bit_mask(read ? used_in_hardirq_read : used_in_hardirq);
         if (ts.softirq_depth) m |= bit_mask(read ? used_in_softirq_read : used_in_softirq);
+        if (ts.signal_line < k_signal_lines) m |= bit_mask(state_base(k_first_signal_state + ts.signal_line) + read);
       }
       if (ts.hardirqs_on) {
         m |= bit_mask(read ? enabled_hardirq_read : enabled_hardirq);
         if (softirqs_on) m |= bit_mask(read ? enabled_softirq_read : enabled_softirq);
       }
+      for (unsigned line = 0; line < k_signal_lines; ++line)
+        if (ts.signal_lines_on & (1u << line))
+          m |= bit_mask(state_base(k_first_signal_state + line) + k_dir_bit + read);
       ts.need[trylock][read] = m;
     }
   }

@@ -53,6 +53,8 @@ struct irq_frame {
   std::uint8_t type;
   bool saved_hardirqs_on;
   bool signal_handler;
+  std::uint8_t saved_signal_line;      // thread_state::signal_line at entry
+  std::uint8_t saved_signal_lines_on;  // thread_state::signal_lines_on at entry
   held_lock saved_slot;  // the slot at `depth` when the context was entered
 };
 
@@ -79,6 +81,14 @@ struct thread_state {
   std::uint32_t irq_nesting = 0;
   std::uint32_t next_ctx_id = 1;
   std::uint32_t in_signal_handler = 0;
+  // Signal lines (signal_lines.hpp): those whose signal can interrupt the
+  // thread now (bit per line; every one until a front end says otherwise:
+  // the preload reads the thread's mask), the line of the innermost signal
+  // handler running (0xff: none), and how many of the handlers running
+  // have a line (those are not hardirq context for the usage rules).
+  std::uint8_t signal_lines_on = 0xff;
+  std::uint8_t signal_line = 0xff;
+  std::uint32_t signal_line_handlers = 0;
   irq_frame frames[k_max_irq_nesting];
 
   // --- locks taken but not tracked ---

@@ -1,5 +1,6 @@
-// Usage bits of a lock class: the kernel's encoding (kernel-lockdep.md §2).
-// bit 0 = read, bit 1 = direction (0 used-in-irq, 1 enabled), bits 2.. = state.
+// Usage bits of a lock class: the kernel's encoding (kernel-lockdep.md §2),
+// four bits per interrupt-like state: bit 0 = read, bit 1 = direction
+// (0 used-in-irq, 1 enabled).
 #pragma once
 
 #include <cstdint>
@@ -12,50 +13,67 @@ LOCKDEP_INTERNAL_BEGIN
 // X(identifier, label). Each state gets four usage bits, labels and usage
 // characters generated below; a new state is one line here plus the rules
 // that enter and leave it (irq_state.cpp).
+//
+// HARDIRQ and SOFTIRQ are the kernel's (the irq.hpp API). The signal lines
+// are real signals (signal_lines.hpp): the first four distinct signals that
+// get a handler (or a signal_handler_scope) own a line each and are named
+// after their signal in reports ("IN-SIGUSR1-W", "<SIGUSR1>"); every later
+// signal shares the last line, named SIGNAL. The label column is the name
+// of a line with no signal yet.
 #define LOCKDEP_USAGE_STATES(X) \
   X(hardirq, "HARDIRQ")         \
-  X(softirq, "SOFTIRQ")
+  X(softirq, "SOFTIRQ")         \
+  X(signal0, "SIGNAL0")         \
+  X(signal1, "SIGNAL1")         \
+  X(signal2, "SIGNAL2")         \
+  X(signal3, "SIGNAL3")         \
+  X(signal_other, "SIGNAL")
+
+// Bit layout: HARDIRQ 0-3, SOFTIRQ 4-7, INITIAL USE 8-9 (the layout graph
+// stores written before the signal lines keep), 10-11 unused, then the
+// signal lines from 12, four bits each: every state starts at a multiple of
+// four, so the read and direction bits are the same in all of them.
+#define LOCKDEP_STATE_ID(s, label) state_##s,
+enum irq_state_id : unsigned { LOCKDEP_USAGE_STATES(LOCKDEP_STATE_ID) k_irq_states };
+#undef LOCKDEP_STATE_ID
+constexpr unsigned k_kernel_states = 2;  // hardirq, softirq: below INITIAL USE
+constexpr unsigned k_first_signal_state = k_kernel_states;
+constexpr unsigned k_signal_lines = k_irq_states - k_first_signal_state;
+constexpr unsigned state_base(unsigned state) { return state < k_kernel_states ? state * 4 : state * 4 + 4; }
 
 enum usage_bit : unsigned {
-#define LOCKDEP_STATE_BITS(s, label) used_in_##s, used_in_##s##_read, enabled_##s, enabled_##s##_read,
+#define LOCKDEP_STATE_BITS(s, label)                                                                 \
+  used_in_##s = state_base(state_##s), used_in_##s##_read, enabled_##s, enabled_##s##_read,
   LOCKDEP_USAGE_STATES(LOCKDEP_STATE_BITS)
 #undef LOCKDEP_STATE_BITS
-  used,
-  used_read,
   usage_bits,
+  used = k_kernel_states * 4,
+  used_read = used + 1,
 };
+static_assert(usage_bits <= 32, "the usage word is 32 bits wide");
 
 constexpr std::uint32_t bit_mask(unsigned b) { return 1u << b; }
 constexpr unsigned k_read_bit = 1, k_dir_bit = 2;
-constexpr unsigned k_irq_states = used / 4;
-constexpr unsigned state_of(unsigned b) { return b >> 2; }
-
-// Labels of every usage bit, in bit order ("IN-HARDIRQ-W", ..., "INITIAL USE").
-inline constexpr const char* k_usage_labels[usage_bits] = {
-#define LOCKDEP_STATE_LABELS(s, label) "IN-" label "-W", "IN-" label "-R", label "-ON-W", label "-ON-R",
-    LOCKDEP_USAGE_STATES(LOCKDEP_STATE_LABELS)
-#undef LOCKDEP_STATE_LABELS
-    "INITIAL USE", "INITIAL READ USE"};
-// Labels of each state and its read variant ("HARDIRQ", "HARDIRQ-READ", ...).
-inline constexpr const char* k_state_labels[2 * k_irq_states] = {
-#define LOCKDEP_STATE_NAMES(s, label) label, label "-READ",
-    LOCKDEP_USAGE_STATES(LOCKDEP_STATE_NAMES)
-#undef LOCKDEP_STATE_NAMES
-};
-// The usage characters inside `{....}`: two per state.
-constexpr unsigned k_usage_chars = 2 * k_irq_states;
+constexpr bool is_irq_bit(unsigned b) { return b < usage_bits && (b < used || b >= used + 4); }
+constexpr unsigned state_of(unsigned b) { return b < used ? b >> 2 : (b >> 2) - 1; }
+constexpr bool is_signal_state(unsigned state) { return state >= k_first_signal_state && state < k_irq_states; }
+constexpr bool is_signal_bit(unsigned b) { return is_irq_bit(b) && is_signal_state(state_of(b)); }
+// The four bits of state `s`.
+constexpr std::uint32_t state_bits(unsigned s) { return 0xfu << state_base(s); }
+// Every signal line's bits (graph stores record none: lines are per process).
+constexpr std::uint32_t k_signal_usage_mask = ~0u << state_base(k_first_signal_state);
 
 constexpr bool is_read_bit(unsigned b) { return b & k_read_bit; }
 constexpr bool is_enabled_bit(unsigned b) { return b & k_dir_bit; }
-constexpr bool is_irq_bit(unsigned b) { return b < used; }
 
-// "IN-HARDIRQ-W", "SOFTIRQ-ON-R", "INITIAL USE", ...
-constexpr const char* usage_label(unsigned b) { return b < usage_bits ? k_usage_labels[b] : "?"; }
-// "HARDIRQ", "SOFTIRQ-READ", ... of an irq usage bit.
-constexpr const char* state_label(unsigned b) {
-  return b < used ? k_state_labels[state_of(b) * 2 + (b & k_read_bit)] : "?";
-}
-// The characters inside `{....}` (k_usage_chars of them, then a NUL).
+// "IN-HARDIRQ-W", "SOFTIRQ-ON-R", "IN-SIGUSR1-W", "INITIAL USE", ...
+const char* usage_label(unsigned b) noexcept;
+// "HARDIRQ", "SOFTIRQ-READ", "SIGUSR1", ... of an irq usage bit.
+const char* state_label(unsigned b) noexcept;
+// The characters inside `{....}`: two per kernel state ("+.+."), then for
+// each signal line the class has a bit of, "|" name ":" two characters
+// ("+.+.|SIGUSR1:-."). At most k_usage_chars of them, then a NUL.
+constexpr unsigned k_usage_chars = 4 + k_signal_lines * 24;
 void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]);
 
 // The bits that conflict with `b` on one class (the single-lock rules):

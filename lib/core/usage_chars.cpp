@@ -1,22 +1,72 @@
-// The kernel's usage characters of a class ({....}): shared by the report
-// layer and lockdep-graph, which links nothing else of the core.
+// The names of usage bits and the kernel's usage characters of a class
+// ({....}): shared by the report layer and lockdep-graph, which links
+// nothing else of the core but signal_lines.cpp.
+#include <cstring>
+
+#include "core/signal_lines.hpp"
 #include "core/usage.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
-void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]) {
-  for (unsigned state = 0; state < k_irq_states; ++state) {
-    for (unsigned read = 0; read < 2; ++read) {
-      const unsigned in = state * 4 + read;
-      const bool used_in = mask & bit_mask(in);
-      const bool enabled = mask & bit_mask(in + k_dir_bit);
-      char c = '.';
-      if (enabled) c = used_in ? '?' : '+';
-      else if (used_in) c = '-';
-      out[state * 2 + read] = c;
-    }
+namespace {
+
+#define LOCKDEP_STATE_LABELS(s, label) "IN-" label "-W", "IN-" label "-R", label "-ON-W", label "-ON-R",
+constexpr const char* k_kernel_labels[] = {LOCKDEP_USAGE_STATES(LOCKDEP_STATE_LABELS)};
+#undef LOCKDEP_STATE_LABELS
+#define LOCKDEP_STATE_NAMES(s, label) label, label "-READ",
+constexpr const char* k_kernel_states_names[] = {LOCKDEP_USAGE_STATES(LOCKDEP_STATE_NAMES)};
+#undef LOCKDEP_STATE_NAMES
+
+void two_chars(std::uint32_t mask, unsigned state, char* out) {
+  for (unsigned read = 0; read < 2; ++read) {
+    const unsigned in = state_base(state) + read;
+    const bool used_in = mask & bit_mask(in);
+    const bool enabled = mask & bit_mask(in + k_dir_bit);
+    char c = '.';
+    if (enabled) c = used_in ? '?' : '+';
+    else if (used_in) c = '-';
+    out[read] = c;
   }
-  out[k_usage_chars] = 0;
+}
+
+}  // namespace
+
+const char* usage_label(unsigned b) noexcept {
+  if (b == used) return "INITIAL USE";
+  if (b == used_read) return "INITIAL READ USE";
+  if (!is_irq_bit(b)) return "?";
+  const unsigned state = state_of(b);
+  if (is_signal_state(state)) return signal_line_label(state - k_first_signal_state, b & 3u);
+  return k_kernel_labels[state * 4 + (b & 3u)];
+}
+
+const char* state_label(unsigned b) noexcept {
+  if (!is_irq_bit(b)) return "?";
+  const unsigned state = state_of(b);
+  if (is_signal_state(state)) return signal_line_label(state - k_first_signal_state, 4 + (b & k_read_bit));
+  return k_kernel_states_names[state * 2 + (b & k_read_bit)];
+}
+
+void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]) {
+  unsigned n = 0;
+  for (unsigned state = 0; state < k_kernel_states; ++state, n += 2) two_chars(mask, state, out + n);
+  for (unsigned line = 0; line < k_signal_lines; ++line) {
+    const unsigned state = k_first_signal_state + line;
+    if (!(mask & state_bits(state))) continue;
+    // Only a line with a signal has bits a report shows (API threads mark
+    // the unassigned ones too: every signal is deliverable there).
+    if (line_signal(line) == 0) continue;
+    const char* name = signal_line_label(line, 4);
+    const std::size_t len = std::strlen(name);
+    if (n + len + 4 > k_usage_chars) break;
+    out[n++] = '|';
+    std::memcpy(out + n, name, len);
+    n += static_cast<unsigned>(len);
+    out[n++] = ':';
+    two_chars(mask, state, out + n);
+    n += 2;
+  }
+  out[n] = 0;
 }
 
 LOCKDEP_INTERNAL_END

@@ -3,8 +3,11 @@
 // of the "malloc" pseudo-lock where that matters (pseudo_locks.cpp).
 //
 // Resolving the next allocator with dlsym may itself allocate: those calls
-// are served from a small static buffer, whose blocks are never freed.
+// are served from a static buffer, whose blocks are never freed. So are the
+// allocations of a report delivered by a handler that ends the process
+// (exit.cpp): the code it interrupted may hold the allocator's lock.
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 
 #include <atomic>
@@ -29,7 +32,9 @@ allocator g_next{};
 std::atomic<int> g_state{0};  // 0 none, 1 resolving, 2 done
 thread_local bool tl_resolving __attribute__((tls_model("initial-exec"))) = false;
 
-alignas(std::max_align_t) unsigned char g_boot[16384];
+// 16 KiB for dlsym, the rest for reports delivered at a handler's _exit
+// (untouched pages cost no memory).
+alignas(std::max_align_t) unsigned char g_boot[4 << 20];
 std::atomic<std::size_t> g_boot_used{0};
 
 bool in_boot(const void* p) {
@@ -67,8 +72,17 @@ inline bool next_ready() {
   return __builtin_expect(g_state.load(std::memory_order_acquire) == 2, 1) || resolve_next();
 }
 
-inline void note(std::uintptr_t ip) {
-  if (!pseudo_lock_quiet(pseudo_malloc)) note_pseudo_lock(pseudo_malloc, ip);
+// Not quiet: a handler's call, or the first since a change. Out of line,
+// so the quiet path keeps its one-register frame.
+__attribute__((noinline)) bool note_slow(std::uintptr_t ip) {
+  if (tl_private_allocations) return true;
+  note_pseudo_lock(pseudo_malloc, ip);
+  return false;
+}
+
+// Notes the call; true if it must be served from the buffer instead.
+inline bool note(std::uintptr_t ip) {
+  return __builtin_expect(!pseudo_lock_quiet(pseudo_malloc), 0) && note_slow(ip);
 }
 
 }  // namespace
@@ -77,28 +91,29 @@ extern "C" {
 
 void* malloc(std::size_t n) {
   if (!next_ready()) return boot_alloc(n);
-  note(LOCKDEP_CALLER);
+  if (note(LOCKDEP_CALLER)) return boot_alloc(n);
   return g_next.malloc(n);
 }
 
 void free(void* p) {
   if (!p || in_boot(p)) return;
   if (!next_ready()) return;  // cannot happen: only the buffer's blocks exist then
-  note(LOCKDEP_CALLER);
+  if (note(LOCKDEP_CALLER)) return;  // the program's block: leaked, the process is ending
   g_next.free(p);
 }
 
 void* calloc(std::size_t n, std::size_t size) {
   if (!next_ready()) return size && n > sizeof g_boot / size ? nullptr : boot_alloc(n * size);
-  note(LOCKDEP_CALLER);
+  if (note(LOCKDEP_CALLER)) return size && n > sizeof g_boot / size ? nullptr : boot_alloc(n * size);
   return g_next.calloc(n, size);
 }
 
 void* realloc(void* p, std::size_t n) {
-  if (!next_ready() || in_boot(p)) {
+  if (!next_ready() || in_boot(p) || tl_private_allocations) {
     void* q = next_ready() ? malloc(n) : boot_alloc(n);
     if (q && p) {
-      const std::size_t left = static_cast<std::size_t>(g_boot + sizeof g_boot - static_cast<unsigned char*>(p));
+      const std::size_t left = in_boot(p) ? static_cast<std::size_t>(g_boot + sizeof g_boot - static_cast<unsigned char*>(p))
+                                          : malloc_usable_size(p);  // a block of the next allocator's
       std::memcpy(q, p, n < left ? n : left);
     }
     return q;

@@ -8,7 +8,8 @@
 //   order.cpp     the order of same-class instances (the instance graph)
 //   hooks.cpp     the exported pthread_mutex/rwlock/spin/cond functions
 //   threads.cpp   pthread_create/join/detach (the join wait map)
-//   signals.cpp   sigaction/signal/sigprocmask: handlers as hardirq context
+//   signals.cpp   sigaction/signal/sigprocmask: handlers as interrupts of their signal
+//   exit.cpp      _exit/_Exit: a handler's queued reports delivered first
 //
 // Re-entrancy: every hook runs its bookkeeping inside a hook_scope. A hook
 // entered while the thread is already inside one (an allocation, a
@@ -111,8 +112,8 @@ bool enter_fork_window() noexcept;
 void leave_fork_window(bool was_in_hook) noexcept;
 
 // ---- signals (signals.cpp) -------------------------------------------------------------
-// Bring the calling thread's hardirq state up to date after handlers were
-// installed since it last looked (a cheap check when nothing changed).
+// Bring the calling thread's deliverable signals up to date after handlers
+// were installed since it last looked (a cheap check when nothing changed).
 void sync_signal_state() noexcept;
 // Is a handler's trampoline running on this thread (not left by longjmp as
 // far as the last hook could tell)?
@@ -127,7 +128,7 @@ extern std::atomic<std::uint32_t> g_signal_generation __attribute__((visibility(
 // cannot safely take: in a handler each call is an acquisition of the
 // pseudo-lock named for them ("malloc", "stdio"); elsewhere a thread notes
 // one acquisition per handler change while signals can interrupt it (the
-// HARDIRQ-ON use), then only the one check below per call.
+// SIGUSR1-ON use), then only the one check below per call.
 enum pseudo_lock : unsigned { pseudo_malloc, pseudo_stdio, k_pseudo_locks };
 struct pseudo_quiet {
   std::uint32_t generation[k_pseudo_locks];  // equal to g_signal_generation: nothing to note
@@ -141,6 +142,12 @@ inline bool pseudo_lock_quiet(pseudo_lock k) noexcept {
 void note_pseudo_lock(pseudo_lock k, std::uintptr_t ip) noexcept;
 // A handler starts on this thread: every call notes until it returns.
 void pseudo_locks_enter_handler() noexcept;
+// Set while a handler that ends the process delivers its reports (exit.cpp):
+// allocations come from a static buffer (with pseudo_locks_rearm, so the
+// allocator hooks look here).
+extern thread_local bool tl_private_allocations __attribute__((tls_model("initial-exec"), visibility("hidden")));
+// The thread's deliverable signals grew: the next call notes again.
+void pseudo_locks_rearm() noexcept;
 
 // ---- classes (sites.cpp) ------------------------------------------------------------
 enum class lock_kind : std::uint8_t { mutex, rwlock, spin, thread };

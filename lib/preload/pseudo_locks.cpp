@@ -5,11 +5,13 @@
 // wait type (it never blocks on a program lock), acquired and released at
 // once: it orders nothing and only carries usage.
 //
-// In a handler every call notes an acquisition (IN-HARDIRQ). Elsewhere the
-// first call after a handler change that runs with a handled signal
-// unblocked notes one (HARDIRQ-ON) and makes the thread quiet until the
-// next change; with every handled signal blocked nothing is noted and the
-// thread keeps looking. A quiet call costs one thread-local compare.
+// In a handler every call notes an acquisition (IN-SIGUSR1 in SIGUSR1's).
+// Elsewhere the first call after a handler change, or after the thread
+// unblocked a handled signal, that runs with a handled signal unblocked
+// notes one (SIGUSR1-ON for each such signal) and makes the thread quiet
+// until the next change; with every handled signal blocked nothing is
+// noted and the thread keeps looking. A quiet call costs one thread-local
+// compare.
 #include <new>
 
 #include "core/frontend.hpp"
@@ -63,13 +65,15 @@ void note_pseudo_lock(pseudo_lock k, std::uintptr_t ip) noexcept {
     tl_pseudo_quiet.generation[k] = generation;
     return;
   }
-  if (!lockdep::hardirqs_enabled()) return;
+  if (core::signal_lines_deliverable() == 0) return;
   note(k, ip);
   tl_pseudo_quiet.generation[k] = generation;
 }
 
-void pseudo_locks_enter_handler() noexcept {
+void pseudo_locks_rearm() noexcept {
   for (auto& g : tl_pseudo_quiet.generation) g = g_signal_generation.load(std::memory_order_relaxed) - 1;
 }
+
+void pseudo_locks_enter_handler() noexcept { pseudo_locks_rearm(); }
 
 }  // namespace lockdep_preload

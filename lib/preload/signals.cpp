@@ -1,25 +1,24 @@
 // Signal handlers as interrupts. The program's handlers are installed
-// behind a trampoline that runs each one inside a signal_handler_scope: for
-// the validator a handler is hardirq context, so a lock taken there is
-// IN-HARDIRQ. A thread's hardirqs are "on" while at least one signal that
-// has a handler is unblocked in its mask, so a lock taken then is
-// HARDIRQ-ON; with every handled signal blocked, or no handler installed
-// any more, they are off. In reports a
-// signal is therefore named HARDIRQ ("IN-HARDIRQ-W", "<Interrupt>"), the
-// state signal_handler_scope already uses for API users.
+// behind a trampoline that runs each one inside a signal_handler_scope of
+// its signal: each signal with a handler has its own usage state, its line
+// (core/signal_lines.hpp: the first four distinct signals one each, the
+// rest one shared line named SIGNAL), so a lock taken in SIGUSR1's handler
+// is IN-SIGUSR1. A lock taken with SIGUSR1 unblocked in the thread's mask
+// is SIGUSR1-ON; blocking SIGUSR1 (and only it) makes that use safe, with
+// other handled signals unblocked or not.
 //
 // The mask is re-read after each sigprocmask / pthread_sigmask call of the
-// thread, and lazily (at its next lock) after a handler was installed or
-// removed anywhere, so threads created with signals blocked and threads that
-// predate a handler are both right. Inside a handler the state is the
-// handler's (hardirqs off) and mask changes there are left to the return,
-// which restores the mask and the state saved at entry.
+// thread, at its first hook, and lazily (at its next lock) after a handler
+// was installed or removed anywhere, so threads created with signals
+// blocked and threads that predate a handler are both right. Inside a
+// handler the state is the handler's and lasts until its return, which
+// restores the mask and the state saved at entry.
 //
-// Inside a handler its own mask decides as well (the thread's, plus
-// sa_mask, plus the signal unless SA_NODEFER): with another handled signal
-// deliverable there, the handler's locks are IN-HARDIRQ and HARDIRQ-ON at
-// once, which is the deadlock of a second handler interrupting the first
-// while it holds the lock.
+// Inside a handler its own mask decides (the thread's, plus sa_mask, plus
+// the signal unless SA_NODEFER): with another handled signal deliverable
+// there, the handler's locks are IN-SIGUSR1 and SIGUSR2-ON at once, which
+// is the deadlock of SIGUSR2's handler interrupting SIGUSR1's while it holds
+// the lock; with SA_NODEFER, IN-SIGUSR1 and SIGUSR1-ON.
 //
 // A handler left by longjmp / siglongjmp never ends its context: the next
 // hook of the thread that runs on a stack frame above the handler's
@@ -29,8 +28,7 @@
 //
 // sigsuspend / sigwait / pselect / ppoll need no hook: the mask they install
 // while waiting matters only to the handlers that run then, and the
-// trampoline reads the mask in force. Not modelled: which signal's handler
-// runs (every handled signal is the one interrupt, HARDIRQ).
+// trampoline reads the mask in force.
 #include <errno.h>
 #include <signal.h>
 
@@ -56,7 +54,8 @@ struct installed {
 installed g_handlers[k_signals];
 std::atomic<std::uint64_t> g_handled{0};     // bit sig-1: a program handler is installed
 
-thread_local std::uint32_t tl_generation __attribute__((tls_model("initial-exec"))) = 0;
+// Not a generation ever reached: a thread reads its mask at its first hook.
+thread_local std::uint32_t tl_generation __attribute__((tls_model("initial-exec"))) = ~0u;
 
 // The trampoline frames of the handlers running on this thread, innermost
 // last: a hook running above one (the stack grows down) runs after that
@@ -79,7 +78,7 @@ bool trackable(int sig) { return sig > 0 && sig < k_signals && sig != SIGKILL &&
 
 void mask_changed();
 
-// Runs the program's handler of `sig` in a hardirq context.
+// Runs the program's handler of `sig` in the context of its signal's state.
 void trampoline(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   if (sig <= 0 || sig >= k_signals) return;
@@ -96,7 +95,7 @@ void trampoline(int sig, siginfo_t* info, void* context) {
   tl_frames.n = slot + 1;
   pseudo_locks_enter_handler();
   {
-    lockdep::signal_handler_scope scope;
+    lockdep::signal_handler_scope scope(sig);
     mask_changed();  // the handler's mask: sa_mask, the signal unless SA_NODEFER
     errno = saved_errno;
     if (flags & SA_SIGINFO)
@@ -113,13 +112,13 @@ bool apply_mask() {
   const std::uint64_t handled = g_handled.load(std::memory_order_relaxed);
   sigset_t blocked;
   if (real.pthread_sigmask(SIG_BLOCK, nullptr, &blocked) != 0) return false;
-  // Until a program installs its first handler every thread keeps the core's
-  // default (hardirqs on: the `{+.+.}` of ordinary locks); from then on only
-  // an unblocked handled signal interrupts.
-  bool deliverable = generation == 0;
-  for (int sig = 1; sig < k_signals && !deliverable; ++sig)
-    if ((handled & bit(sig)) && sigismember(&blocked, sig) == 0) deliverable = true;
-  if (!core::set_interrupts_deliverable(deliverable)) return false;
+  // Only a handled signal interrupts, and only where it is unblocked.
+  std::uint8_t lines = 0;
+  for (int sig = 1; sig < k_signals; ++sig)
+    if ((handled & bit(sig)) && sigismember(&blocked, sig) == 0) lines |= 1u << core::signal_line(sig);
+  const std::uint8_t before = core::signal_lines_deliverable();
+  if (!core::set_signal_lines_deliverable(lines)) return false;
+  if (lines & ~before) pseudo_locks_rearm();
   // In a handler the state lasts only until it returns.
   if (!lockdep::in_hardirq()) tl_generation = generation;
   return true;
@@ -178,6 +177,7 @@ int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
     const std::uintptr_t h = (act->sa_flags & SA_SIGINFO) ? reinterpret_cast<std::uintptr_t>(act->sa_sigaction)
                                                           : reinterpret_cast<std::uintptr_t>(act->sa_handler);
     if (is_function(h)) {
+      core::signal_line(sig);  // its usage state, before a delivery needs it
       mine = *act;
       mine.sa_sigaction = trampoline;
       mine.sa_flags |= SA_SIGINFO;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/imports.hpp"
+#include "core/signal_lines.hpp"
 #include "core/usage.hpp"
 #include "kinds/report_kinds.hpp"
 #include "report/build.hpp"
@@ -58,7 +59,8 @@ class_info make_class_info(const class_snapshot& c) {
   if (c.site_file) ci.key_location = ci.site = absl::StrCat(c.site_file, ":", c.site_line);
   else if (c.name) ci.key_location = c.name;
   for (unsigned b = 0; b < usage_bits; ++b)
-    if (c.usage & bit_mask(b)) ci.usage_traces.emplace_back(usage_label(b), make_trace(c.usage_trace[b]));
+    if ((c.usage & bit_mask(b)) && (!is_signal_bit(b) || line_signal(state_of(b) - k_first_signal_state) != 0))
+      ci.usage_traces.emplace_back(usage_label(b), make_trace(c.usage_trace[b]));
   return ci;
 }
 
@@ -135,6 +137,7 @@ report build_report(const report_record& r) {
     rep.new_usage = usage_label(r.new_bit);
   }
   if (r.kind == report_kind::irq_lock_inversion) rep.irq_state_name = state_label(r.new_bit & ~k_read_bit);
+  if (r.kind == report_kind::inconsistent_lock_state) rep.irq_state_name = state_label(r.new_bit & ~k_read_bit);
   if (r.kind == report_kind::irq_safe_to_unsafe) rep.irq_state_name = state_label(r.old_bit);
   rep.irq_forwards = r.forwards;
   rep.context_outer = r.ctx_outer;

@@ -175,14 +175,26 @@ void shortest(writer& w, const std::vector<dependency_step>& steps) {
   for (std::size_t i = steps.size(); i-- > 0;) class_block(w, steps[i]);
 }
 
-void irq_scenario(writer& w, const class_info& safe, const class_info& middle, const class_info& unsafe) {
+// A signal line's state is named for its signal ("SIGUSR1", or "SIGNAL" for
+// the shared line): its scenario shows the signal arriving and the other
+// side blocking it, where the kernel's shows an interrupt and irqs off.
+bool is_signal_state_name(const std::string& state) { return state.compare(0, 3, "SIG") == 0; }
+std::string interrupt_line(const report& r) {
+  return is_signal_state_name(r.irq_state_name) ? "  <" + r.irq_state_name + ">" : "  <Interrupt>";
+}
+
+void irq_scenario(writer& w, const report& r, const class_info& safe, const class_info& middle,
+                  const class_info& unsafe) {
   if (!same_class(middle, unsafe)) w.chain_exists(safe, middle, unsafe);
   w.scenario_header(" Possible interrupt unsafe locking scenario:", true);
   w.f("  lock(%s);\n", unsafe.name);
-  w.line("                               local_irq_disable();");
+  if (is_signal_state_name(r.irq_state_name))
+    w.f("                               block(%s);\n", r.irq_state_name);
+  else
+    w.line("                               local_irq_disable();");
   w.f("                               lock(%s);\n", safe.name);
   w.f("                               lock(%s);\n", middle.name);
-  w.line("  <Interrupt>");
+  w.line(interrupt_line(r));
   w.f("    lock(%s);\n", safe.name);
   w.deadlock_line();
 }
@@ -260,7 +272,7 @@ void inconsistent(writer& w, const report& r) {
   w.line("other info that might help us debug this:");
   w.scenario_header(" Possible unsafe locking scenario:", false);
   w.f("  lock(%s);\n", c.name);
-  w.line("  <Interrupt>");
+  w.line(interrupt_line(r));
   w.f("    lock(%s);\n", c.name);
   w.deadlock_line();
   w.held_list(r);
@@ -289,7 +301,7 @@ void irq_inversion(writer& w, const report& r) {
   const class_info* middle = &unsafe;
   if (r.chain.size() >= 2) middle = &r.chain[1].cls;
   if (same_class(*middle, safe)) middle = &unsafe;
-  irq_scenario(w, safe, *middle, unsafe);
+  irq_scenario(w, r, safe, *middle, unsafe);
   w.held_list(r);
   w.line();
   w.line("the shortest dependencies between 2nd lock and 1st lock:");
@@ -324,7 +336,7 @@ void safe_to_unsafe(writer& w, const report& r) {
   w.line();
   const class_info* middle = &prev;
   if (same_class(*middle, safe)) middle = &next;
-  irq_scenario(w, safe, *middle, unsafe);
+  irq_scenario(w, r, safe, *middle, unsafe);
   w.held_list(r);
   w.line();
   w.f("the dependencies between %s-irq-safe lock and the holding lock:\n", s);

@@ -173,7 +173,7 @@ TEST_F(InstalledHandlerTest, RunsTheHandlerInItsSignalsScope) {
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].kind, report_kind::inconsistent_lock_state);
   EXPECT_EQ(reports[0].classes.at(0).name, "taken_by_wrapped_handler");
-  EXPECT_EQ(reports[0].detail, "inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.");
+  EXPECT_EQ(reports[0].detail, "inconsistent {IN-SIGUSR2-W} -> {SIGUSR2-ON-W} usage.");
 }
 
 // SA_NODEFER: the signal stays deliverable in its own handler, which can
