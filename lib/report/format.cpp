@@ -66,13 +66,16 @@ class writer {
       while (first + 1 < n && not_user_frame(describe_frame(t.frames[first]), strip_)) ++first;
     for (std::size_t i = first; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(t.frames[i]));
   }
-  // `at:` text, symbolized even with stacktrace=0 (one address). When `ip`
-  // lies in a lock guard or wrapper, the first user frame of `fallback`
-  // (the stack of this very acquisition) names the user's code instead.
-  std::string site(std::uintptr_t ip, const stack_trace* fallback) {
-    std::string at = describe_frame(ip);
-    if (!fallback || !not_user_frame(at, strip_)) return at;
-    for (std::uintptr_t pc : fallback->frames) {
+  // `at:` text, symbolized even with stacktrace=0 (a few addresses). When
+  // the acquisition's return address lies in a lock guard or wrapper, the
+  // first user frame among its recorded callers (unoptimised code) and then
+  // `fallback` (the stack of this very acquisition) names the user's code.
+  std::string site(const held_lock_info& h, const stack_trace* fallback) {
+    std::string at = describe_frame(h.acquire_ip);
+    if (!not_user_frame(at, strip_)) return at;
+    std::vector<std::uintptr_t> pcs = h.caller_ips;
+    if (fallback) pcs.insert(pcs.end(), fallback->frames.begin(), fallback->frames.end());
+    for (std::uintptr_t pc : pcs) {
       std::string d = describe_frame(pc);
       if (!not_user_frame(d, strip_)) return d;
     }
@@ -94,7 +97,7 @@ class writer {
   // the class's print function's text for this lock, if any.
   void lock_line(const held_lock_info& h, const stack_trace* fallback = nullptr) {
     f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name, class_state(h.cls),
-      h.acquire_ip ? site(h.acquire_ip, fallback) : std::string("?"));
+      h.acquire_ip ? site(h, fallback) : std::string("?"));
     if (!h.description.empty()) f("    %s\n", h.description);
   }
   void held_list(const report& r) {

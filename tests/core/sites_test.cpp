@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core_test_util.hpp"
 
@@ -22,6 +23,15 @@ std::string acquire_line(const std::string& text) {
   if (at == std::string::npos) return {};
   const std::size_t start = text.find('\n', at) + 1;
   return text.substr(start, text.find('\n', start) - start);
+}
+// The held-lock list's lines (" #0: ... at: ...").
+std::vector<std::string> held_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = text.find("\n #"); at != std::string::npos; at = text.find("\n #", at + 1)) {
+    const std::size_t end = text.find('\n', at + 1);
+    out.push_back(text.substr(at + 1, end - at - 1));
+  }
+  return out;
 }
 std::string first_stack_frame(const std::string& text) {
   const std::size_t at = text.find("stack backtrace:\n");
@@ -102,9 +112,55 @@ TEST(CoreSites, StacktraceOffStillSymbolizesAt) {
   const std::string text = cap.first().text;
   const std::string at = acquire_line(text);
   EXPECT_FALSE(contains(at, "at: 0x")) << at;
-  // Without a stack there is nothing to look past a guard with; the site is
-  // still a function and file:line.
-  EXPECT_TRUE(contains(at, ".cpp:") || contains(at, ".h:")) << at;
+  // Without a stack, -O0 builds still name the user's function (the
+  // callers recorded with the acquisition), not std::lock_guard.
+  EXPECT_TRUE(contains(at, "user_abba")) << at;
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << at;
+  EXPECT_FALSE(contains(at, "lock_guard")) << at;
+  for (const std::string& h : held_lines(text)) EXPECT_TRUE(contains(h, "user_abba")) << text;
+}
+
+// Every held lock's `at:` names the user's function, not the guard whose
+// constructor took it (at -O0 the guard is a frame of its own).
+TEST(CoreSites, HeldLocksAtNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"held_a"}, b{"held_b"};
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  for (const std::string& h : held) {
+    EXPECT_TRUE(contains(h, "(held_b)")) << h;
+    EXPECT_TRUE(contains(h, "user_abba")) << h;
+    EXPECT_TRUE(contains(h, "sites_test.cpp:")) << h;
+    EXPECT_FALSE(contains(h, "lock_guard")) << h;
+    EXPECT_FALSE(contains(h, "std_mutex.h")) << h;
+  }
+}
+
+// std::unique_lock at -O0 is two frames deep (its constructor calls its
+// lock()), and the report's sites still name the user's function.
+__attribute__((noinline)) void user_unique_abba(lockdep::mutex& a, lockdep::mutex& b) {
+  {
+    std::unique_lock<lockdep::mutex> la(a);
+    std::unique_lock<lockdep::mutex> lb(b);
+  }
+  std::unique_lock<lockdep::mutex> lb(b);
+  std::unique_lock<lockdep::mutex> la(a);  // reported
+}
+
+TEST(CoreSites, UniqueLockSitesNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"uniq_a"}, b{"uniq_b"};
+  user_unique_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  EXPECT_TRUE(contains(acquire_line(text), "user_unique_abba")) << text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  EXPECT_TRUE(contains(held[0], "user_unique_abba")) << held[0];
+  EXPECT_FALSE(contains(held[0], "unique_lock")) << held[0];
 }
 
 TEST(CoreSites, StripFramesDropsAWrappersFrame) {
