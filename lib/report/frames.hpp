@@ -1,12 +1,24 @@
 // Frame text as users read it (frames.cpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "lockdep/config.hpp"
 
+struct backtrace_state;
+
 LOCKDEP_INTERNAL_BEGIN
+
+// libbacktrace's state, one for the process (the debug information is read
+// once, not once per thread); null if it cannot be created.
+backtrace_state* symbol_state();
+// The lines one return address prints as in a stack, innermost first: a
+// `function file:line [inline]` line for each function inlined at the call
+// (as the kernel prints them), then describe_frame's line for the function
+// the code is in.
+std::vector<std::string> describe_frame_lines(std::uintptr_t address);
 
 // `lockdep::v1_on::tracked<std::mutex, ...>` -> `lockdep::mutex`, etc.
 std::string readable_name(std::string text);

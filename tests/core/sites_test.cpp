@@ -199,3 +199,42 @@ TEST(CoreSites, WithoutStripFramesTheWrapperFrameStays) {
   ASSERT_EQ(cap.count(), 1u);
   EXPECT_TRUE(contains(acquire_line(cap.first().text), "wrapped_lock::Lock")) << cap.first().text;
 }
+
+// A user function inlined into another (always, even at -O0):
+// the stack and `at:` print it as `take_second ... [inline]` before the
+// function it was inlined into, as the kernel prints inline frames.
+namespace {
+__attribute__((always_inline)) inline void take_second(lockdep::mutex& second) { second.lock(); }
+__attribute__((noinline)) void user_nest_inlined(lockdep::mutex& first, lockdep::mutex& second) {
+  first.lock();
+  take_second(second);
+  second.unlock();
+  first.unlock();
+}
+}  // namespace
+
+TEST(CoreSites, InlinedUserFunctionsPrintAsInlineFrames) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"inl_a"}, b{"inl_b"};
+  user_nest_inlined(a, b);
+  user_nest_inlined(b, a);  // reported
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_TRUE(contains(at, "(inl_a)")) << text;
+  EXPECT_TRUE(contains(at, "at: take_second ")) << text;
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << text;
+  EXPECT_TRUE(contains(at, " [inline]")) << text;
+  // The next `at:` line is the function take_second was inlined into.
+  const std::size_t next = text.find(at) + at.size() + 1;
+  const std::string outer = text.substr(next, text.find('\n', next) - next);
+  EXPECT_TRUE(contains(outer, "(inl_a)")) << text;
+  EXPECT_TRUE(contains(outer, "user_nest_inlined")) << text;
+  EXPECT_FALSE(contains(outer, "[inline]")) << text;
+  const std::string top = first_stack_frame(text);
+  EXPECT_TRUE(contains(top, "take_second ")) << text;
+  EXPECT_TRUE(contains(top, " [inline]")) << text;
+  EXPECT_TRUE(contains(text, "\n take_second ")) << text;
+  // Lockdep's own inlined frames (tracked::lock) are not printed.
+  EXPECT_FALSE(contains(text, "lockdep::mutex::lock")) << text;
+}
