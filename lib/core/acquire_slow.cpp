@@ -2,6 +2,7 @@
 // (validator.cpp) hands over - a new class or chain, a usage bit to set, a
 // nest lock, a recursive instance, a lock taken out of order, misuse - and
 // the annotations that never take the warm path (a failed attempt, a wait).
+#include "core/caller_chains.hpp"
 #include "core/held_stack.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -77,6 +78,7 @@ void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
     }
   }
   held_lock& hl = ts->held[depth];
+  if (!callers) callers = unwound_callers(ip);
   fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
   hl.nest_lock = nest;
   std::uint32_t trace = 0;

@@ -7,6 +7,8 @@
 
 #include <atomic>
 
+#include "core/trace_store.hpp"
+
 LOCKDEP_INTERNAL_BEGIN
 
 namespace {
@@ -97,6 +99,22 @@ const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept
     fp = record[0];
   }
   return ra[0] ? intern(ra) : nullptr;
+}
+
+const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept {
+  capture_hook capture = installed_capture_hook();
+  if (!capture || !ip) return nullptr;
+  // lockdep's own frames (entry point, cold path) come first: a few more.
+  constexpr unsigned k_depth = k_caller_chain + 8;
+  std::uintptr_t frames[k_depth];
+  const unsigned n = capture(frames, k_depth, 1);
+  for (unsigned i = 0; i < n; ++i) {
+    if (frames[i] != ip) continue;
+    std::uintptr_t ra[k_caller_chain] = {};
+    for (unsigned j = 0; j < k_caller_chain && i + 1 + j < n; ++j) ra[j] = frames[i + 1 + j];
+    return ra[0] ? intern(ra) : nullptr;
+  }
+  return nullptr;
 }
 
 LOCKDEP_INTERNAL_END

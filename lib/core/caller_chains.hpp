@@ -23,5 +23,10 @@ constexpr unsigned k_caller_chain = 4;
 // except once per thread (learning its stack bounds, never in a signal
 // handler lockdep knows of).
 const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept;
+// The same from a short unwind (the capture hook, trace_store.hpp), for the
+// cold path of optimised code, where a guard may stay out of line (clang
+// keeps std::unique_lock::lock a call): the frames above `ip`, interned.
+// Acquisitions that stay on the warm path record none.
+const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept;
 
 LOCKDEP_INTERNAL_END

@@ -30,5 +30,11 @@ std::vector<std::string> strip_patterns(const std::string& option);
 // standard lock guard, lockdep itself, or one matching a strip pattern
 // (a substring of its text, e.g. "port::Mutex::Lock").
 bool not_user_frame(const std::string& described, const std::vector<std::string>& patterns);
+// The qualified names ("port::Mutex::") of the types registered with
+// lockdep::strip_frames_of (site.hpp), for not_user_frame.
+std::vector<std::string> stripped_types();
+// "T" of a __PRETTY_FUNCTION__ "... [with T = port::Mutex]" (g++) or
+// "... [T = port::Mutex]" (clang), in demangler spelling; empty if none.
+std::string pretty_template_argument(const char* pretty_function);
 
 LOCKDEP_INTERNAL_END
