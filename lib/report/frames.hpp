@@ -26,9 +26,10 @@ std::string readable_name(std::string text);
 // options in LOCKDEP_OPTIONS, so a pattern there names a file or a name
 // fragment: "port_stdcxx.h|Lock"; set_options() takes any text).
 std::vector<std::string> strip_patterns(const std::string& option);
-// A described frame (describe_frame's text) that is not the user's code: a
-// standard lock guard, lockdep itself, or one matching a strip pattern
-// (a substring of its text, e.g. "port::Mutex::Lock").
+// A described frame (a describe_frame_lines line) that is not the user's
+// code: a standard lock guard, lockdep itself, one matching a strip pattern
+// (a substring of its text, e.g. "port::Mutex::Lock"), or a member function
+// of a type derived from lockdep::strip_frames_of.
 bool not_user_frame(const std::string& described, const std::vector<std::string>& patterns);
 // The qualified names ("port::Mutex::") of the types registered with
 // lockdep::strip_frames_of (site.hpp), for not_user_frame.
