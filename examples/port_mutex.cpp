@@ -16,7 +16,8 @@
 
 namespace port {
 
-class ABSL_LOCKABLE Mutex {
+// strip_frames_of: reports start at the caller of Lock(), not in it.
+class ABSL_LOCKABLE Mutex : lockdep::strip_frames_of<Mutex> {
  public:
   // The site defaults to the caller's: the line constructing this Mutex.
   explicit Mutex(lockdep::site where = lockdep::site::here()) : mu_(where) {}

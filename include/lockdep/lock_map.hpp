@@ -113,6 +113,28 @@ LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexc
 // Its own entry so the warm path is compiled for constant flags (no read,
 // trylock, subclass or nest tests, no computed usage index).
 LOCKDEP_NOINLINE void acquire_exclusive(lock_map& m) noexcept;
+// The same acquisition from code built without optimisation, where the
+// function the lockdep headers inline into (a std::lock_guard constructor,
+// std::unique_lock::lock, a wrapper's Lock()) is a frame of its own:
+// `frame` is that function's frame pointer (certain at -O0), from which
+// lockdep records a few callers so that `at:` can name the user's function.
+LOCKDEP_NOINLINE void acquire_from(lock_map& m, unsigned flags, lock_map* nest, const void* frame) noexcept;
+// What the headers call: acquire / acquire_exclusive in optimised code,
+// acquire_from at -O0. Both entry points are always in the library, so
+// translation units built either way link and mix (the layouts are one).
+#if defined(__OPTIMIZE__)
+LOCKDEP_ALWAYS_INLINE void acquire_here(lock_map& m, unsigned flags, lock_map* nest) noexcept {
+  acquire(m, flags, nest);
+}
+LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept { acquire_exclusive(m); }
+#else
+LOCKDEP_ALWAYS_INLINE void acquire_here(lock_map& m, unsigned flags, lock_map* nest) noexcept {
+  acquire_from(m, flags, nest, __builtin_frame_address(0));
+}
+LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept {
+  acquire_from(m, 0, nullptr, __builtin_frame_address(0));
+}
+#endif
 LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
@@ -144,7 +166,7 @@ constexpr unsigned make_flags(read_mode r, bool trylock = false, int subclass = 
 LOCKDEP_ALWAYS_INLINE void lock_acquire(lock_map& m, read_mode read = read_mode::exclusive,
                                         bool trylock = false, int subclass = -1,
                                         lock_map* nest_lock = nullptr) {
-  internal::acquire(m, internal::make_flags(read, trylock, subclass), nest_lock);
+  internal::acquire_here(m, internal::make_flags(read, trylock, subclass), nest_lock);
 }
 // Returns false (after a report) if this thread does not hold `m`.
 LOCKDEP_ALWAYS_INLINE bool lock_release(lock_map& m) { return internal::release(m); }

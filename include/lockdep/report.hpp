@@ -101,7 +101,12 @@ struct held_lock_info {
   const void* instance = nullptr;
   read_mode read = read_mode::exclusive;
   bool trylock = false;
-  std::uintptr_t acquire_ip = 0;  // `at:`
+  std::uintptr_t acquire_ip = 0;  // where the acquisition was called from
+  // Code built without optimisation only: the return addresses of the
+  // acquisition's callers above acquire_ip, nearest first (a std::lock_guard
+  // constructor or a wrapper's Lock() is then a frame of its own). `at:`
+  // names the first of acquire_ip, caller_ips that is the user's code.
+  std::vector<std::uintptr_t> caller_ips;
   std::string description;  // its class's print function's text (set_lock_cmp_fn), or empty
 };
 

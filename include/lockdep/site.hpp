@@ -22,6 +22,22 @@
 // Without the parameter every port::Mutex would be one class: the site
 // inside Mutex's constructor.
 //
+// A wrapper's own frames (its Lock(), a scoped-lock helper's constructor)
+// are frames of their own in an unoptimised build, and inline frames in an
+// optimised one. Derive the type from lockdep::strip_frames_of<itself> and
+// stacks and `at:` lines start below them, at its user's code:
+//
+//   class Mutex : lockdep::strip_frames_of<Mutex> { ... };       // as above
+//   class MutexLock : lockdep::strip_frames_of<MutexLock> {      // RAII helper
+//    public:
+//     explicit MutexLock(Mutex* mu) : mu_(mu) { mu_->Lock(); }
+//     ...
+//   };
+//
+// It drops the frames of every member function of that type (matched by
+// the qualified name, "port::Mutex::"), as the strip_frames option does for
+// patterns named at run time (options.hpp; e.g. for the preload).
+//
 // here() is an out-of-line call on purpose: its return address tells apart
 // two members built by one constructor (two calls) from the elements of one
 // array (one call in a loop). It works as a default argument with g++ 12 and
@@ -59,6 +75,24 @@ class site {
   const void* pc_;
   unsigned line_;
   unsigned column_;
+};
+
+namespace internal {
+// Registers the type named in `pretty_function` (strip_frames_of's
+// __PRETTY_FUNCTION__, "... [with T = port::Mutex]") with the report layer.
+void strip_frames_of_type(const char* pretty_function) noexcept;
+}  // namespace internal
+
+// Empty base of a wrapper type whose frames reports do not print (above).
+// The first construction registers the type; later ones cost one load.
+template <class T>
+class strip_frames_of {
+ protected:
+  strip_frames_of() noexcept {
+#if LOCKDEP_ENABLED
+    [[maybe_unused]] static const bool registered = (internal::strip_frames_of_type(__PRETTY_FUNCTION__), true);
+#endif
+  }
 };
 
 LOCKDEP_END_NAMESPACE

@@ -89,25 +89,25 @@ class ABSL_LOCKABLE tracked {
   tracked& operator=(const tracked&) = delete;
 
   LOCKDEP_ALWAYS_INLINE void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    if constexpr (kExclusive == 0) internal::acquire_exclusive(map_);
-    else internal::acquire(map_, kExclusive, nullptr);
+    if constexpr (kExclusive == 0) internal::acquire_exclusive_here(map_);
+    else internal::acquire_here(map_, kExclusive, nullptr);
     lock_real();
   }
   // Nesting annotation: lock a second lock of this class at `subclass`.
   LOCKDEP_ALWAYS_INLINE void lock_nested(unsigned subclass) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    internal::acquire(map_, internal::make_flags(read_mode::exclusive, false, static_cast<int>(subclass)),
+    internal::acquire_here(map_, internal::make_flags(read_mode::exclusive, false, static_cast<int>(subclass)),
                       nullptr);
     lock_real();
   }
   // Many locks of this class under one held outer lock, in any order.
   template <class Outer>
   LOCKDEP_ALWAYS_INLINE void lock_nest_lock(Outer& outer) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    internal::acquire(map_, kExclusive, &outer.lockdep_map());
+    internal::acquire_here(map_, kExclusive, &outer.lockdep_map());
     lock_real();
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
     if (!Traits::try_lock(m_)) return false;
-    internal::acquire(map_, kExclusive | internal::k_trylock, nullptr);
+    internal::acquire_here(map_, kExclusive | internal::k_trylock, nullptr);
     note_acquired();
     return true;
   }
@@ -121,7 +121,7 @@ class ABSL_LOCKABLE tracked {
   bool try_lock_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_timed<M>
     ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
-    internal::acquire(map_, kExclusive, nullptr);
+    internal::acquire_here(map_, kExclusive, nullptr);
     if (m_.try_lock_for(d)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;
@@ -131,7 +131,7 @@ class ABSL_LOCKABLE tracked {
       requires internal::has_timed<M>
     ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true)
   {
-    internal::acquire(map_, kExclusive, nullptr);
+    internal::acquire_here(map_, kExclusive, nullptr);
     if (m_.try_lock_until(t)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;
@@ -140,7 +140,7 @@ class ABSL_LOCKABLE tracked {
   LOCKDEP_ALWAYS_INLINE void lock_shared() requires internal::has_shared<Traits, M>
     ABSL_SHARED_LOCK_FUNCTION()
   {
-    internal::acquire(map_, kShared, nullptr);
+    internal::acquire_here(map_, kShared, nullptr);
     if constexpr (requires(M& x) { Traits::try_lock_shared(x); }) {
       if (!Traits::try_lock_shared(m_)) {
         internal::wait_begin(map_);
@@ -156,7 +156,7 @@ class ABSL_LOCKABLE tracked {
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
     if (!Traits::try_lock_shared(m_)) return false;
-    internal::acquire(map_, kShared | internal::k_trylock, nullptr);
+    internal::acquire_here(map_, kShared | internal::k_trylock, nullptr);
     note_acquired();
     return true;
   }
@@ -170,7 +170,7 @@ class ABSL_LOCKABLE tracked {
   bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& d) requires internal::has_shared_timed<M>
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
   {
-    internal::acquire(map_, kShared, nullptr);
+    internal::acquire_here(map_, kShared, nullptr);
     if (m_.try_lock_shared_for(d)) return note_acquired(), true;
     internal::acquire_failed(map_);
     return false;

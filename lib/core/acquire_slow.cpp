@@ -2,6 +2,7 @@
 // (validator.cpp) hands over - a new class or chain, a usage bit to set, a
 // nest lock, a recursive instance, a lock taken out of order, misuse - and
 // the annotations that never take the warm path (a failed attempt, a wait).
+#include "core/caller_chains.hpp"
 #include "core/held_stack.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -16,8 +17,8 @@ bool bad_map(thread_state* ts, lock_map& m) {
 
 }  // namespace
 
-void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
-                                   std::uintptr_t ip) {
+void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip,
+                  const std::uintptr_t* callers) {
   if (!ts) ts = current_thread_state();
   if (!ts || ts->recursion) return;
   if (ts->off) return note_untracked(*ts, m);
@@ -77,7 +78,8 @@ void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
     }
   }
   held_lock& hl = ts->held[depth];
-  fill_entry(hl, *ts, m, cls, read, trylock, ip);
+  if (!callers) callers = unwound_callers(ip);
+  fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
   hl.nest_lock = nest;
   std::uint32_t trace = 0;
   validate_and_push(*ts, hl, trace);

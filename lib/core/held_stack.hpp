@@ -11,11 +11,12 @@ LOCKDEP_INTERNAL_BEGIN
 inline bool context_matches(const thread_state& ts, const held_lock& h) { return h.ctx_id == ts.ctx_id; }
 
 inline void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class* cls, unsigned read, bool trylock,
-                std::uintptr_t ip) {
+                std::uintptr_t ip, const std::uintptr_t* callers = nullptr) {
   hl.instance.store(&m, std::memory_order_relaxed);
   hl.cls.store(cls, std::memory_order_relaxed);
   hl.prev_chain_key = ts.chain_key;
   hl.acquire_ip = ip;
+  hl.callers = callers;
   hl.ctx_id = ts.ctx_id;
   hl.references = 0;
   hl.read = static_cast<std::uint8_t>(read);
@@ -49,7 +50,8 @@ int find_held(const thread_state& ts, const lock_map& m);
 // ---- the cold path (acquire_slow.cpp), out of line --------------------------------
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m,
                                                                         unsigned flags, lock_map* nest,
-                                                                        std::uintptr_t ip);
+                                                                        std::uintptr_t ip,
+                                                                        const std::uintptr_t* callers = nullptr);
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m,
                                                                         bool report, std::uintptr_t ip);
 

@@ -35,6 +35,7 @@ struct held_snapshot {
   class_snapshot cls;
   const void* instance = nullptr;
   std::uintptr_t ip = 0;
+  const std::uintptr_t* callers = nullptr;  // held_lock::callers
   std::uint8_t read = 0;
   bool trylock = false;
   char text[k_lock_text] = {};  // print function's text, or empty
@@ -54,9 +55,11 @@ struct report_record {
   // The acquisition in question (lock lines "is trying to acquire lock:").
   const void* instance = nullptr;
   std::uintptr_t ip = 0;
+  const std::uintptr_t* callers = nullptr;  // held_lock::callers, interned
   std::uint8_t read = 0;
   const void* other_instance = nullptr;  // the held lock it conflicts with
   std::uintptr_t other_ip = 0;
+  const std::uintptr_t* other_callers = nullptr;
   std::uint8_t other_read = 0;
   char text[k_lock_text] = {};        // print function's text of `instance`
   char other_text[k_lock_text] = {};  // and of `other_instance`

@@ -44,6 +44,9 @@ struct held_lock {
   bool hardirqs_off = false;
   bool nest_merged = false;       // references count same-class locks taken under a nest lock
   lock_map* nest_lock = nullptr;
+  // Unoptimised callers only (caller_chains.hpp): the interned return
+  // addresses above acquire_ip, nearest first; null otherwise.
+  const std::uintptr_t* callers = nullptr;
 };
 
 // One entered interrupt context (for exit and boundary bookkeeping).
@@ -104,6 +107,9 @@ struct thread_state {
 
   // --- identity and bookkeeping ---
   pid_t tid = 0;
+  // The thread's stack, learnt by the first unoptimised acquisition's walk
+  // (caller_chains.cpp); stack_hi 1: unknown.
+  std::uintptr_t stack_lo = 0, stack_hi = 0;
   thread_state* next = nullptr;  // all-threads list (threads_lock)
   thread_state* prev = nullptr;
   // The lock this thread is blocked on, for show_all_locks / hung watchdog.

@@ -21,6 +21,7 @@ std::uint64_t hash_frames(const std::uintptr_t* f, unsigned n) {
 }  // namespace
 
 void set_capture_hook(capture_hook h) noexcept { g_capture.store(h, std::memory_order_release); }
+capture_hook installed_capture_hook() noexcept { return g_capture.load(std::memory_order_acquire); }
 
 bool trace_store::init(std::uint32_t max_entries) noexcept {
   max_ = max_entries;

@@ -19,6 +19,8 @@ LOCKDEP_INTERNAL_BEGIN
 // `skip` innermost frames; returns the count. Must be async-signal-safe.
 using capture_hook = unsigned (*)(std::uintptr_t* out, unsigned max, unsigned skip);
 void set_capture_hook(capture_hook h) noexcept;
+// The installed hook, or null (caller_chains.cpp's short unwinds).
+capture_hook installed_capture_hook() noexcept;
 
 constexpr unsigned k_max_trace_depth = 48;
 

@@ -8,6 +8,7 @@
 // which edits the stack through the held-stack editor (held_stack.cpp).
 #include <atomic>
 
+#include "core/caller_chains.hpp"
 #include "core/held_stack.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -17,27 +18,28 @@ namespace {
 // The warm paths themselves, inlined into each public entry point: acquire
 // calling the global acquire_at would stay a real call (through the PLT in
 // liblockdep.so), since -fPIC code lets another definition interpose it.
-LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip) {
+LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip,
+                                        const std::uintptr_t* callers = nullptr) {
   thread_state* ts = current_thread_state_if_any();
   if (__builtin_expect(!ts || ts->recursion || ts->off || nest || map_access::alive(m) != k_map_alive ||
                            (flags & (k_recursive_instance | k_bad_subclass)),
                        0))
-    return acquire_slow(ts, m, flags, nest, ip);
+    return acquire_slow(ts, m, flags, nest, ip, callers);
   const unsigned sub = (flags & k_has_subclass) ? (flags >> k_subclass_shift) & 7u : m.subclass();
   lock_class* cls = key_access::classes(*m.key())[sub].load(std::memory_order_acquire);
   const unsigned depth = ts->depth.load(std::memory_order_relaxed);
-  if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip);
+  if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip, callers);
   const unsigned read = flags & k_read_mask;
   const bool trylock = flags & k_trylock;
   const std::uint64_t key = chain_mix(ts->chain_key, hlock_id(cls, read));
   if (cls->validate) {
     const std::uint32_t need = ts->need[trylock][read != 0];
     if ((cls->usage.load(std::memory_order_relaxed) & need) != need)
-      return acquire_slow(ts, m, flags, nest, ip);
-    if (!trylock && !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nest, ip);
+      return acquire_slow(ts, m, flags, nest, ip, callers);
+    if (!trylock && !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nest, ip, callers);
   }
   held_lock& hl = ts->held[depth];
-  fill_entry(hl, *ts, m, cls, read, trylock, ip);
+  fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
   ts->chain_key = key;
   ts->depth.store(depth + 1, std::memory_order_relaxed);
 }
@@ -72,6 +74,14 @@ void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept {
 void acquire_exclusive(lock_map& m) noexcept {
   acquire_warm(m, static_cast<unsigned>(read_mode::exclusive), nullptr,
                reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
+
+// Unoptimised callers (lock_map.hpp): also the callers above `frame`.
+void acquire_from(lock_map& m, unsigned flags, lock_map* nest, const void* frame) noexcept {
+  thread_state* ts = current_thread_state_if_any();
+  if (!ts) ts = current_thread_state();
+  acquire_warm(m, flags, nest, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)),
+               caller_chain(ts, frame));
 }
 
 bool release_at(lock_map& m, std::uintptr_t ip) noexcept { return release_warm(m, ip); }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/caller_chains.hpp"
 #include "core/imports.hpp"
 #include "core/signal_lines.hpp"
 #include "core/usage.hpp"
@@ -66,14 +67,15 @@ class_info make_class_info(const class_snapshot& c) {
 
 namespace {
 
-held_lock_info make_held(const class_snapshot* c, const void* instance, std::uintptr_t ip, std::uint8_t read,
-                         bool trylock) {
+held_lock_info make_held(const class_snapshot* c, const void* instance, std::uintptr_t ip,
+                         const std::uintptr_t* callers, std::uint8_t read, bool trylock) {
   held_lock_info h;
   if (c) h.cls = make_class_info(*c);
   h.instance = instance;
   h.read = static_cast<read_mode>(read);
   h.trylock = trylock;
   h.acquire_ip = ip;
+  for (unsigned i = 0; callers && i < k_caller_chain && callers[i]; ++i) h.caller_ips.push_back(callers[i]);
   return h;
 }
 
@@ -115,12 +117,12 @@ report build_report(const report_record& r) {
   rep.irq = {static_cast<int>(r.hardirq_depth), static_cast<int>(r.softirq_depth), r.hardirqs_on, r.softirqs_on};
   for (unsigned i = 0; i < r.nr_classes; ++i) rep.classes.push_back(make_class_info(r.classes[i]));
   if (r.instance || r.ip) {
-    rep.acquiring = make_held(r.nr_classes > 0 ? &r.classes[0] : nullptr, r.instance, r.ip, r.read, false);
+    rep.acquiring = make_held(r.nr_classes > 0 ? &r.classes[0] : nullptr, r.instance, r.ip, r.callers, r.read, false);
     rep.acquiring->description = r.text;
   }
   if (r.other_instance || r.other_ip) {
     rep.conflicting = make_held(r.nr_classes > 1 ? &r.classes[1] : nullptr, r.other_instance, r.other_ip,
-                                r.other_read, false);
+                                r.other_callers, r.other_read, false);
     rep.conflicting->description = r.other_text;
   }
   rep.chain = make_chain(r.chain, r.nr_chain);
@@ -129,7 +131,7 @@ report build_report(const report_record& r) {
   rep.held_total = r.total_held;
   for (unsigned i = 0; i < r.nr_held; ++i) {
     const held_snapshot& h = r.held[i];
-    rep.held_locks.push_back(make_held(&h.cls, h.instance, h.ip, h.read, h.trylock));
+    rep.held_locks.push_back(make_held(&h.cls, h.instance, h.ip, h.callers, h.read, h.trylock));
     rep.held_locks.back().description = h.text;
   }
   if (kind_info(r.kind).traits & k_kind_usage) {

@@ -59,24 +59,39 @@ class writer {
       f("%s(no stack trace: stacktrace=0 or trace storage full)\n", std::string(spaces, ' '));
       return;
     }
-    // From the user's frame on: the lock guards and wrappers above it are
-    // not what the user wrote (one frame always stays).
-    std::size_t first = 0;
-    if (symbolize_)
-      while (first + 1 < n && not_user_frame(describe_frame(t.frames[first]), strip_)) ++first;
-    for (std::size_t i = first; i < n; ++i) f("%s%s\n", std::string(spaces, ' '), frame(t.frames[i]));
-  }
-  // `at:` text, symbolized even with stacktrace=0 (one address). When `ip`
-  // lies in a lock guard or wrapper, the first user frame of `fallback`
-  // (the stack of this very acquisition) names the user's code instead.
-  std::string site(std::uintptr_t ip, const stack_trace* fallback) {
-    std::string at = describe_frame(ip);
-    if (!fallback || !not_user_frame(at, strip_)) return at;
-    for (std::uintptr_t pc : fallback->frames) {
-      std::string d = describe_frame(pc);
-      if (!not_user_frame(d, strip_)) return d;
+    if (!symbolize_) {
+      for (std::uintptr_t pc : t.frames) f("%s0x%x\n", std::string(spaces, ' '), pc);
+      return;
     }
-    return at;
+    std::vector<std::string> lines;
+    for (std::uintptr_t pc : t.frames) {
+      std::vector<std::string> l = describe_frame_lines(pc);
+      lines.insert(lines.end(), std::make_move_iterator(l.begin()), std::make_move_iterator(l.end()));
+    }
+    // From the user's frame on: the lock guards and wrappers above it
+    // (inlined or not) are not what the user wrote (one line always stays).
+    std::size_t first = 0;
+    while (first + 1 < lines.size() && not_user_frame(lines[first], strip_)) ++first;
+    for (std::size_t i = first; i < lines.size(); ++i) f("%s%s\n", std::string(spaces, ' '), lines[i]);
+  }
+  // `at:` text, symbolized even with stacktrace=0 (a few addresses). When
+  // the acquisition's return address lies in a lock guard or wrapper, the
+  // first user frame among its recorded callers (unoptimised code) and then
+  // `fallback` (the stack of this very acquisition) names the user's code.
+  // The user's frame comes with what of the user's code was inlined there:
+  // one line each, innermost first, as the kernel prints them.
+  std::vector<std::string> site(const held_lock_info& h, const stack_trace* fallback) {
+    std::vector<std::uintptr_t> pcs{h.acquire_ip};
+    pcs.insert(pcs.end(), h.caller_ips.begin(), h.caller_ips.end());
+    if (fallback) pcs.insert(pcs.end(), fallback->frames.begin(), fallback->frames.end());
+    std::vector<std::string> first;
+    for (std::uintptr_t pc : pcs) {
+      std::vector<std::string> lines = describe_frame_lines(pc);
+      if (first.empty()) first = {lines.back()};
+      for (std::size_t i = 0; i < lines.size(); ++i)
+        if (!not_user_frame(lines[i], strip_)) return {lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end()};
+    }
+    return first;
   }
   // A path step's trace; one another process recorded (graph_store) is its
   // stack text and where it came from.
@@ -92,9 +107,11 @@ class writer {
   }
   // `XXXXXXXXXXXXXXXX (name){usage}-{o:i}, at: function file:line`, then
   // the class's print function's text for this lock, if any.
-  void lock_line(const held_lock_info& h, const stack_trace* fallback = nullptr) {
-    f("%016x (%s)%s, at: %s\n", reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name, class_state(h.cls),
-      h.acquire_ip ? site(h.acquire_ip, fallback) : std::string("?"));
+  // One line per inline level of the site, each with `prefix` (" #0: ").
+  void lock_line(const held_lock_info& h, const stack_trace* fallback = nullptr, const std::string& prefix = {}) {
+    for (const std::string& at : h.acquire_ip ? site(h, fallback) : std::vector<std::string>{"?"})
+      f("%s%016x (%s)%s, at: %s\n", prefix, reinterpret_cast<std::uintptr_t>(h.instance), h.cls.name,
+        class_state(h.cls), at);
     if (!h.description.empty()) f("    %s\n", h.description);
   }
   void held_list(const report& r) {
@@ -104,8 +121,7 @@ class writer {
     }
     f("%d lock%s held by %s/%d:\n", r.held_total, r.held_total == 1 ? "" : "s", r.thread_name, r.tid);
     for (std::size_t i = 0; i < r.held_locks.size(); ++i) {
-      f(" #%d: ", i);
-      lock_line(r.held_locks[i]);
+      lock_line(r.held_locks[i], nullptr, absl::StrFormat(" #%d: ", i));
     }
     if (r.held_locks.size() < r.held_total) f(" ... %d more not shown\n", r.held_total - r.held_locks.size());
   }

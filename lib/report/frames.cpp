@@ -5,6 +5,7 @@
 #include "report/frames.hpp"
 
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 #include "absl/strings/str_replace.h"
@@ -36,6 +37,26 @@ std::vector<std::string> strip_patterns(const std::string& option) {
   return out;
 }
 
+namespace {
+// The function's qualified name begins at `at` (the text's start, or after
+// a template function's return type; not inside its parameters).
+bool names_member_of(std::string_view d, std::string_view type) {
+  const std::size_t paren = d.find('(');
+  for (std::size_t at = d.find(type); at != std::string_view::npos && at < paren; at = d.find(type, at + 1))
+    if (at == 0 || d[at - 1] == ' ') return true;
+  return false;
+}
+
+struct type_registry {
+  std::mutex mu;  // lockdep's own: never instrumented
+  std::vector<std::string> types;
+};
+type_registry& registry() {
+  static type_registry* r = new type_registry;  // outlives static destructors
+  return *r;
+}
+}  // namespace
+
 bool not_user_frame(const std::string& described, const std::vector<std::string>& patterns) {
   static constexpr std::string_view k_guards[] = {"std::lock_guard<", "std::unique_lock<", "std::scoped_lock<",
                                                   "std::shared_lock<", "lockdep::"};
@@ -45,7 +66,42 @@ bool not_user_frame(const std::string& described, const std::vector<std::string>
   if (d.find("/include/lockdep/") != std::string_view::npos) return true;
   for (const std::string& p : patterns)
     if (d.find(p) != std::string_view::npos) return true;
+  for (const std::string& t : stripped_types())
+    if (names_member_of(d, t)) return true;
   return false;
+}
+
+std::string pretty_template_argument(const char* pretty_function) {
+  const std::string_view p(pretty_function ? pretty_function : "");
+  std::size_t at = p.find("[with T = ");
+  at = at != std::string_view::npos ? at + 10 : p.find("[T = ");
+  if (at == std::string_view::npos) return {};
+  if (p.substr(at, 5) == "[T = ") at += 5;
+  std::size_t end = p.find_first_of(";]", at);
+  std::string t(p.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+  absl::StrReplaceAll({{"{anonymous}", "(anonymous namespace)"}}, &t);
+  return readable_name(std::move(t));
+}
+
+std::vector<std::string> stripped_types() {
+  type_registry& r = registry();
+  std::lock_guard<std::mutex> hold(r.mu);
+  return r.types;
+}
+
+void strip_frames_of_type(const char* pretty_function) noexcept {
+  try {
+    std::string t = pretty_template_argument(pretty_function);
+    if (t.empty()) return;
+    t += "::";
+    type_registry& r = registry();
+    std::lock_guard<std::mutex> hold(r.mu);
+    for (const std::string& have : r.types)
+      if (have == t) return;
+    r.types.push_back(std::move(t));
+  } catch (...) {
+    // Out of memory: the type's frames are printed, nothing else changes.
+  }
 }
 
 LOCKDEP_INTERNAL_END

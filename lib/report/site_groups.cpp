@@ -8,15 +8,11 @@
 
 #include "core/member_sites.hpp"
 #include "report/format.hpp"
+#include "report/frames.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
 namespace {
-
-backtrace_state* state() {
-  static backtrace_state* s = backtrace_create_state(nullptr, /*threaded=*/1, [](void*, const char*, int) {}, nullptr);
-  return s;
-}
 
 // The outermost frame of a pc's inline chain: the function the code really
 // is in and the line there (for an inlined constructor, the line that
@@ -28,7 +24,7 @@ struct outer_frame {
 };
 
 bool group_of(std::uintptr_t pc, char* out, std::size_t cap) {
-  backtrace_state* st = state();
+  backtrace_state* st = symbol_state();
   if (!st) return false;
   const std::uintptr_t call = pc - 1;  // the call instruction, not the next one
   outer_frame f;

@@ -4,10 +4,13 @@
 // addresses with safe_dump_to, which is async-signal-safe. Symbolizing
 // (function, file:line through libbacktrace) happens only when a report is
 // formatted.
+#include <backtrace.h>
+#include <cxxabi.h>
 #include <dlfcn.h>
 
 #include <boost/stacktrace.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -31,6 +34,47 @@ unsigned capture(std::uintptr_t* out, unsigned max, unsigned skip) {
 }  // namespace
 
 void install_capture_hook() { set_capture_hook(&capture); }
+
+backtrace_state* symbol_state() {
+  static backtrace_state* s = backtrace_create_state(nullptr, /*threaded=*/1, [](void*, const char*, int) {}, nullptr);
+  return s;
+}
+
+namespace {
+struct inline_level {
+  std::string function, file;
+  int line = 0;
+};
+std::string demangled(const char* name) {
+  if (!name) return "?";
+  int status = -1;
+  char* d = name[0] == '_' && name[1] == 'Z' ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
+  std::string out = status == 0 && d ? d : name;
+  std::free(d);
+  return readable_name(std::move(out));
+}
+}  // namespace
+
+std::vector<std::string> describe_frame_lines(std::uintptr_t address) {
+  std::vector<std::string> out;
+  // libbacktrace reports every level of the inline chain at the call,
+  // innermost first; the last one is the function the code is in, which
+  // describe_frame names (with its offset).
+  std::vector<inline_level> levels;
+  if (backtrace_state* st = address > 0 ? symbol_state() : nullptr)
+    backtrace_pcinfo(
+        st, address - 1,
+        [](void* data, std::uintptr_t, const char* file, int line, const char* function) {
+          if (function || file)
+            static_cast<std::vector<inline_level>*>(data)->push_back({demangled(function), file ? file : "?", line});
+          return 0;
+        },
+        [](void*, const char*, int) {}, &levels);
+  for (std::size_t i = 0; i + 1 < levels.size(); ++i)
+    out.push_back(levels[i].function + ' ' + levels[i].file + ':' + std::to_string(levels[i].line) + " [inline]");
+  out.push_back(describe_frame(address));
+  return out;
+}
 
 LOCKDEP_INTERNAL_END
 

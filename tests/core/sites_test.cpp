@@ -8,8 +8,10 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core_test_util.hpp"
+#include "sites_port.hpp"
 
 using core_test::contains;
 using lockdep::report_kind;
@@ -22,6 +24,15 @@ std::string acquire_line(const std::string& text) {
   if (at == std::string::npos) return {};
   const std::size_t start = text.find('\n', at) + 1;
   return text.substr(start, text.find('\n', start) - start);
+}
+// The held-lock list's lines (" #0: ... at: ...").
+std::vector<std::string> held_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = text.find("\n #"); at != std::string::npos; at = text.find("\n #", at + 1)) {
+    const std::size_t end = text.find('\n', at + 1);
+    out.push_back(text.substr(at + 1, end - at - 1));
+  }
+  return out;
 }
 std::string first_stack_frame(const std::string& text) {
   const std::size_t at = text.find("stack backtrace:\n");
@@ -102,9 +113,55 @@ TEST(CoreSites, StacktraceOffStillSymbolizesAt) {
   const std::string text = cap.first().text;
   const std::string at = acquire_line(text);
   EXPECT_FALSE(contains(at, "at: 0x")) << at;
-  // Without a stack there is nothing to look past a guard with; the site is
-  // still a function and file:line.
-  EXPECT_TRUE(contains(at, ".cpp:") || contains(at, ".h:")) << at;
+  // Without a stack, -O0 builds still name the user's function (the
+  // callers recorded with the acquisition), not std::lock_guard.
+  EXPECT_TRUE(contains(at, "user_abba")) << at;
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << at;
+  EXPECT_FALSE(contains(at, "lock_guard")) << at;
+  for (const std::string& h : held_lines(text)) EXPECT_TRUE(contains(h, "user_abba")) << text;
+}
+
+// Every held lock's `at:` names the user's function, not the guard whose
+// constructor took it (at -O0 the guard is a frame of its own).
+TEST(CoreSites, HeldLocksAtNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"held_a"}, b{"held_b"};
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  for (const std::string& h : held) {
+    EXPECT_TRUE(contains(h, "(held_b)")) << h;
+    EXPECT_TRUE(contains(h, "user_abba")) << h;
+    EXPECT_TRUE(contains(h, "sites_test.cpp:")) << h;
+    EXPECT_FALSE(contains(h, "lock_guard")) << h;
+    EXPECT_FALSE(contains(h, "std_mutex.h")) << h;
+  }
+}
+
+// std::unique_lock at -O0 is two frames deep (its constructor calls its
+// lock()), and the report's sites still name the user's function.
+__attribute__((noinline)) void user_unique_abba(lockdep::mutex& a, lockdep::mutex& b) {
+  {
+    std::unique_lock<lockdep::mutex> la(a);
+    std::unique_lock<lockdep::mutex> lb(b);
+  }
+  std::unique_lock<lockdep::mutex> lb(b);
+  std::unique_lock<lockdep::mutex> la(a);  // reported
+}
+
+TEST(CoreSites, UniqueLockSitesNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"uniq_a"}, b{"uniq_b"};
+  user_unique_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  EXPECT_TRUE(contains(acquire_line(text), "user_unique_abba")) << text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  EXPECT_TRUE(contains(held[0], "user_unique_abba")) << held[0];
+  EXPECT_FALSE(contains(held[0], "unique_lock")) << held[0];
 }
 
 TEST(CoreSites, StripFramesDropsAWrappersFrame) {
@@ -142,4 +199,99 @@ TEST(CoreSites, WithoutStripFramesTheWrapperFrameStays) {
   b.Unlock();
   ASSERT_EQ(cap.count(), 1u);
   EXPECT_TRUE(contains(acquire_line(cap.first().text), "wrapped_lock::Lock")) << cap.first().text;
+}
+
+// A user function inlined into another (always, even at -O0):
+// the stack and `at:` print it as `take_second ... [inline]` before the
+// function it was inlined into, as the kernel prints inline frames.
+namespace {
+__attribute__((always_inline)) inline void take_second(lockdep::mutex& second) { second.lock(); }
+__attribute__((noinline)) void user_nest_inlined(lockdep::mutex& first, lockdep::mutex& second) {
+  first.lock();
+  take_second(second);
+  second.unlock();
+  first.unlock();
+}
+}  // namespace
+
+TEST(CoreSites, InlinedUserFunctionsPrintAsInlineFrames) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"inl_a"}, b{"inl_b"};
+  user_nest_inlined(a, b);
+  user_nest_inlined(b, a);  // reported
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_TRUE(contains(at, "(inl_a)")) << text;
+  EXPECT_TRUE(contains(at, "take_second")) << text;  // clang adds parameters
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << text;
+  EXPECT_TRUE(contains(at, " [inline]")) << text;
+  // The next `at:` line is the function take_second was inlined into.
+  const std::size_t next = text.find(at) + at.size() + 1;
+  const std::string outer = text.substr(next, text.find('\n', next) - next);
+  EXPECT_TRUE(contains(outer, "(inl_a)")) << text;
+  EXPECT_TRUE(contains(outer, "user_nest_inlined")) << text;
+  EXPECT_FALSE(contains(outer, "[inline]")) << text;
+  const std::string top = first_stack_frame(text);
+  EXPECT_TRUE(contains(top, "take_second")) << text;
+  EXPECT_TRUE(contains(top, " [inline]")) << text;
+  // Lockdep's own inlined frames (tracked::lock) are not printed.
+  EXPECT_FALSE(contains(text, "lockdep::mutex::lock")) << text;
+}
+
+// The LevelDB shape (sites_port.hpp): MutexLock -> port::Mutex::Lock ->
+// lockdep, two frames of wrapper at -O0, inline frames at -O2; both types
+// derive from strip_frames_of, so every `at:` and the stack start at the
+// user's function.
+namespace {
+__attribute__((noinline)) void db_write(db_impl& db) {
+  port::MutexLock l(&db.mutex_);
+  port::MutexLock s(&db.stats_mutex_);
+}
+__attribute__((noinline)) void db_stats(db_impl& db) {
+  port::MutexLock s(&db.stats_mutex_);
+  port::MutexLock l(&db.mutex_);  // reported
+}
+__attribute__((noinline)) void db_plain(db_impl& db, bool reverse) {
+  port::PlainMutex& first = reverse ? db.plain_b_ : db.plain_a_;
+  port::PlainMutex& second = reverse ? db.plain_a_ : db.plain_b_;
+  first.Lock();
+  second.Lock();
+  second.Unlock();
+  first.Unlock();
+}
+}  // namespace
+
+TEST(CoreSites, PortLayerFramesStrippedByTheTypeTrait) {
+  lockdep_test::report_capture cap;
+  db_impl db;
+  db_write(db);
+  db_stats(db);
+  // Two members of one type: an inversion, not recursive locking.
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  ASSERT_EQ(cap.count(), 1u);
+  const std::string text = cap.first().text;
+  const std::string at = acquire_line(text);
+  EXPECT_TRUE(contains(at, "db_stats")) << text;
+  EXPECT_TRUE(contains(at, "sites_test.cpp:")) << text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_FALSE(held.empty()) << text;
+  for (const std::string& h : held) {
+    EXPECT_TRUE(contains(h, "db_stats")) << text;
+    EXPECT_FALSE(contains(h, "Mutex")) << text;
+  }
+  EXPECT_TRUE(contains(first_stack_frame(text), "db_stats")) << text;
+  EXPECT_FALSE(contains(text, "port::Mutex::Lock")) << text;
+  EXPECT_FALSE(contains(text, "port::MutexLock::MutexLock")) << text;
+}
+
+// Near miss: a wrapper without the trait keeps its frame in `at:`.
+TEST(CoreSites, WrapperWithoutTheTraitKeepsItsFrame) {
+  lockdep_test::report_capture cap;
+  db_impl db;
+  db_plain(db, false);
+  db_plain(db, true);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  EXPECT_TRUE(contains(acquire_line(text), "PlainMutex::Lock")) << text;
 }

@@ -1,0 +1,32 @@
+// The callers of an acquisition made from code built without optimisation
+// (lock_map.hpp's acquire_from): there the function the lockdep headers
+// inline into - a std::lock_guard constructor, std::unique_lock::lock, a
+// wrapper's Lock() - is a frame of its own with a frame pointer, so the one
+// return address lockdep stores names it, not the user's function. The
+// entry walks the frame-pointer chain a few frames up, within the thread's
+// stack, and stores the interned return addresses with the held lock; the
+// report layer names the first of them that is the user's code.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_state.hpp"
+
+LOCKDEP_INTERNAL_BEGIN
+
+// Return addresses recorded per acquisition, nearest caller first.
+constexpr unsigned k_caller_chain = 4;
+
+// The interned chain of callers above `frame` (the frame pointer of the
+// function the acquisition is inlined into), or null: no frame, not on the
+// thread's own stack, or the table is full. Lock-free and allocation-free
+// except once per thread (learning its stack bounds, never in a signal
+// handler lockdep knows of).
+const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept;
+// The same from a short unwind (the capture hook, trace_store.hpp), for the
+// cold path of optimised code, where a guard may stay out of line (clang
+// keeps std::unique_lock::lock a call): the frames above `ip`, interned.
+// Acquisitions that stay on the warm path record none.
+const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept;
+
+LOCKDEP_INTERNAL_END
