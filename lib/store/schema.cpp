@@ -135,7 +135,8 @@ bool deps_have_runs(sqlite3* db) {
 
 std::string build_usage_states() {
   std::string s;
-  for (unsigned i = 0; i < k_irq_states; ++i) s += (i ? " " : "") + std::string(k_state_labels[2 * i]);
+  // The kernel's states only: signal lines are per process and never stored.
+  for (unsigned i = 0; i < k_kernel_states; ++i) s += (i ? " " : "") + std::string(state_label(state_base(i)));
   return s;
 }
 

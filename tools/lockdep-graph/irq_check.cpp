@@ -92,7 +92,7 @@ void paths_in_state(const loaded_graph& g, unsigned state, std::vector<irq_probl
 
 std::vector<irq_problem> irq_problems(const loaded_graph& g) {
   std::vector<irq_problem> out;
-  for (unsigned state = 0; state < k_irq_states; ++state)
+  for (unsigned state = 0; state < k_kernel_states; ++state)
     for (std::uint32_t c = 0; c < g.descriptors.size(); ++c) {
       irq_problem p;
       if (!inconsistent(g.usage[c], state, &p.safe_bit, &p.unsafe_bit)) continue;
@@ -100,7 +100,7 @@ std::vector<irq_problem> irq_problems(const loaded_graph& g) {
       p.safe = p.unsafe = c;
       out.push_back(std::move(p));
     }
-  for (unsigned state = 0; state < k_irq_states; ++state) paths_in_state(g, state, out);
+  for (unsigned state = 0; state < k_kernel_states; ++state) paths_in_state(g, state, out);
   return out;
 }
 
