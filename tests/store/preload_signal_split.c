@@ -21,18 +21,6 @@ static void on_usr1(int sig) {
   pthread_mutex_unlock(&stats);
 }
 
-static void block_usr1(int how) {
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, SIGUSR1);
-  pthread_sigmask(how, &s, NULL);
-}
-
-static void take(pthread_mutex_t* m) {
-  pthread_mutex_lock(m);
-  pthread_mutex_unlock(m);
-}
-
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "handler";
   struct sigaction sa;
@@ -44,13 +32,18 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     return handled == 1 ? 0 : 2;
   }
-  block_usr1(SIG_BLOCK);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, NULL);
   pthread_mutex_lock(&stats);
-  take(&log_mu);
+  pthread_mutex_lock(&log_mu); /* stats -> log_mu, the signal blocked */
+  pthread_mutex_unlock(&log_mu);
   pthread_mutex_unlock(&stats);
-  if (!strcmp(mode, "nest_blocked")) take(&log_mu);
-  block_usr1(SIG_UNBLOCK);
-  if (!strcmp(mode, "nest")) take(&log_mu);
+  const int unblocked = !strcmp(mode, "nest");
+  if (unblocked) pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+  pthread_mutex_lock(&log_mu); /* with the signal unblocked only in "nest" */
+  pthread_mutex_unlock(&log_mu);
   puts("done");
   return 0;
 }
