@@ -171,7 +171,7 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
   std::vector<std::uint32_t> local(static_cast<std::size_t>(query_int(shard, "SELECT max(id) FROM classes;") + 1), 0);
   while (ok && sqlite3_step(classes.st) == SQLITE_ROW) {
     const char* d = reinterpret_cast<const char*>(sqlite3_column_text(classes.st, 1));
-    const std::int64_t usage = to_output(static_cast<std::uint32_t>(sqlite3_column_int64(classes.st, 2)));
+    const auto usage = static_cast<std::int64_t>(to_output(static_cast<std::uint64_t>(sqlite3_column_int64(classes.st, 2))));
     auto [it, added] = o.class_ids.try_emplace(d, 0);
     if (added) {
       sqlite3_bind_text(add_class.st, 1, d, -1, SQLITE_TRANSIENT);
