@@ -106,7 +106,7 @@ std::int64_t class_id(store_runtime& r, const char* descriptor, std::uint32_t us
                      " SET usage = usage | excluded.usage RETURNING id;",
                      -1, &st, nullptr);
   sqlite3_bind_text(st, 1, descriptor, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, r.to_store(usage));
+  sqlite3_bind_int64(st, 2, static_cast<std::int64_t>(r.to_store(usage)));
   std::int64_t id = 0;
   if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -228,7 +228,7 @@ bool import_store(store_runtime& r) {
     ic.subclass = static_cast<std::uint8_t>(p.subclass & 7u);
     ic.wait_inner = static_cast<std::uint8_t>(p.inner);
     ic.wait_outer = static_cast<std::uint8_t>(p.outer);
-    ic.usage = r.to_build(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
+    ic.usage = static_cast<std::uint32_t>(r.to_build(static_cast<std::uint64_t>(sqlite3_column_int64(st, 2))));
     index[sqlite3_column_int64(st, 0)] = static_cast<std::uint32_t>(classes.size());
     r.class_ids[d] = sqlite3_column_int64(st, 0);
     classes.push_back(ic);

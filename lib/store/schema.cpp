@@ -165,19 +165,19 @@ std::vector<std::string> words(const std::string& s) {
 usage_translation::usage_translation(const std::string& from, const std::string& to) : identity_(from == to) {
   const std::vector<std::string> f = words(from), t = words(to);
   for (signed char& b : target_) b = -1;
-  for (std::size_t i = 0; i < f.size() && 4 * i + 3 < 32; ++i)
-    for (std::size_t j = 0; j < t.size() && 4 * j + 3 < 32; ++j)
+  for (std::size_t i = 0; i < f.size() && 4 * i + 3 < 64; ++i)
+    for (std::size_t j = 0; j < t.size() && 4 * j + 3 < 64; ++j)
       if (f[i] == t[j])
         for (unsigned k = 0; k < 4; ++k) target_[4 * i + k] = static_cast<signed char>(4 * j + k);
-  for (unsigned k = 0; k < 2 && 4 * f.size() + k < 32 && 4 * t.size() + k < 32; ++k)
+  for (unsigned k = 0; k < 2 && 4 * f.size() + k < 64 && 4 * t.size() + k < 64; ++k)
     target_[4 * f.size() + k] = static_cast<signed char>(4 * t.size() + k);  // INITIAL (READ) USE
 }
 
-std::uint32_t usage_translation::operator()(std::uint32_t word) const {
+std::uint64_t usage_translation::operator()(std::uint64_t word) const {
   if (identity_) return word;
-  std::uint32_t out = 0;
-  for (unsigned b = 0; b < 32; ++b)
-    if ((word >> b & 1u) && target_[b] >= 0) out |= 1u << target_[b];
+  std::uint64_t out = 0;
+  for (unsigned b = 0; b < 64; ++b)
+    if ((word >> b & 1u) && target_[b] >= 0) out |= std::uint64_t{1} << target_[b];
   return out;
 }
 

@@ -45,11 +45,12 @@ class usage_translation {
  public:
   usage_translation() = default;  // identity
   usage_translation(const std::string& from, const std::string& to);
-  std::uint32_t operator()(std::uint32_t word) const;
+  // 64 bits: the column is an SQLite INTEGER, room for 15 states.
+  std::uint64_t operator()(std::uint64_t word) const;
 
  private:
   bool identity_ = true;
-  signed char target_[32] = {};  // bit of `from` -> bit of `to`, -1 dropped
+  signed char target_[64] = {};  // bit of `from` -> bit of `to`, -1 dropped
 };
 
 // deps.runs: how many runs recorded the dependency, added by lockdep-graph

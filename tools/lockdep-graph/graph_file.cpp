@@ -32,7 +32,7 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
       g.usage.push_back(0);
       g.after.emplace_back();
     }
-    g.usage[it->second] |= usage_of(static_cast<std::uint32_t>(sqlite3_column_int64(st, 2)));
+    g.usage[it->second] |= static_cast<std::uint32_t>(usage_of(static_cast<std::uint64_t>(sqlite3_column_int64(st, 2))));
     local[sqlite3_column_int64(st, 0)] = it->second;
   }
   sqlite3_finalize(st);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -43,9 +44,12 @@ class dep_index {
   struct slot {
     std::uint64_t key = 0;  // from << 32 | to; 0 = empty (class ids start at 1)
     std::uint32_t row = 0;
-    std::uint8_t bits = 0;
-    std::uint32_t added_runs = 0;  // runs merged into an existing row, written at the end
+    // 16 bytes a slot: the table of a large result is a cache miss a row.
+    std::uint32_t bits : 8 = 0;
+    std::uint32_t added_runs : 24 = 0;  // runs merged into an existing row, written at the end
+                                        // (saturating: 16M runs of one edge in one merge)
   };
+  static constexpr std::uint32_t k_max_added_runs = (1u << 24) - 1;
   template <class F>
   void for_each(F&& f) {
     for (slot& s : slots_)
@@ -145,7 +149,7 @@ bool load_keys(output& o) {
             static_cast<std::uint32_t>(sqlite3_column_int64(deps.st, 2)),
         &added);
     s.row = static_cast<std::uint32_t>(sqlite3_column_int64(deps.st, 0));
-    s.bits = static_cast<std::uint8_t>(s.bits | sqlite3_column_int(deps.st, 3));
+    s.bits = (s.bits | static_cast<std::uint32_t>(sqlite3_column_int(deps.st, 3))) & 0xffu;
   }
   return classes.st && deps.st;
 }
@@ -167,7 +171,7 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
   std::vector<std::uint32_t> local(static_cast<std::size_t>(query_int(shard, "SELECT max(id) FROM classes;") + 1), 0);
   while (ok && sqlite3_step(classes.st) == SQLITE_ROW) {
     const char* d = reinterpret_cast<const char*>(sqlite3_column_text(classes.st, 1));
-    const std::int64_t usage = to_output(static_cast<std::uint32_t>(sqlite3_column_int64(classes.st, 2)));
+    const auto usage = static_cast<std::int64_t>(to_output(static_cast<std::uint64_t>(sqlite3_column_int64(classes.st, 2))));
     auto [it, added] = o.class_ids.try_emplace(d, 0);
     if (added) {
       sqlite3_bind_text(add_class.st, 1, d, -1, SQLITE_TRANSIENT);
@@ -208,7 +212,7 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
       s.row = static_cast<std::uint32_t>(sqlite3_last_insert_rowid(o.db));
       s.bits = bits;
     } else {
-      s.added_runs += runs;
+      s.added_runs = std::min<std::uint64_t>(std::uint64_t{s.added_runs} + runs, dep_index::k_max_added_runs);
     }
     if (!added && (bits & ~s.bits)) {
       s.bits |= bits;
