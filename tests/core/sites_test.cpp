@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core_test_util.hpp"
@@ -327,4 +328,29 @@ TEST(CoreSites, JsonSitesNameTheUsersFunction) {
   const std::size_t at = json.find("\"at\":", json.find("]", held_at));
   ASSERT_NE(at, std::string::npos) << json;
   EXPECT_TRUE(contains(json.substr(at, 200), "user_abba")) << json;
+}
+
+// Threads recording callers at once (the interned chains are shared, each
+// thread learns its own stack): silent, and a later report still names the
+// user's function. Run under TSan with the core label.
+namespace {
+__attribute__((noinline)) void nest_in_order(lockdep::mutex& a, lockdep::mutex& b) {
+  std::lock_guard<lockdep::mutex> ga(a);
+  std::lock_guard<lockdep::mutex> gb(b);
+}
+}  // namespace
+
+TEST(CoreSites, ConcurrentCallersAreSilentAndShared) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"conc_a"}, b{"conc_b"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) nest_in_order(a, b);
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(cap.count(), 0u);
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  for (const std::string& h : held_lines(cap.first().text)) EXPECT_TRUE(contains(h, "user_abba")) << h;
 }
