@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "core/thread_state.hpp"
 #include "core/trace_store.hpp"
 
 LOCKDEP_INTERNAL_BEGIN

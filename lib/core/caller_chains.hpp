@@ -9,10 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
-#include "core/thread_state.hpp"
+#include "lockdep/config.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
+
+struct thread_state;
 
 // Return addresses recorded per acquisition, nearest caller first.
 constexpr unsigned k_caller_chain = 4;
@@ -28,5 +31,13 @@ const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept
 // keeps std::unique_lock::lock a call): the frames above `ip`, interned.
 // Acquisitions that stay on the warm path record none.
 const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept;
+
+// An interned chain as a list (the report layer's form), without its
+// empty tail.
+inline std::vector<std::uintptr_t> caller_list(const std::uintptr_t* chain) {
+  std::vector<std::uintptr_t> out;
+  for (unsigned i = 0; chain && i < k_caller_chain && chain[i]; ++i) out.push_back(chain[i]);
+  return out;
+}
 
 LOCKDEP_INTERNAL_END

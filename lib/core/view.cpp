@@ -150,6 +150,7 @@ std::vector<thread_view> read_threads() {
     char name[32];
     std::vector<std::pair<lock_class*, const void*>> held;
     std::vector<std::uintptr_t> ips;
+    std::vector<const std::uintptr_t*> callers;
     std::vector<std::uint8_t> reads;
     const void* waiting;  // address only: never dereferenced here
     lock_class_key* waiting_key;
@@ -165,6 +166,7 @@ std::vector<thread_view> read_threads() {
           {},
           {},
           {},
+          {},
           t.waiting_on.load(std::memory_order_acquire),
           t.waiting_key.load(std::memory_order_relaxed),
           t.waiting_subclass.load(std::memory_order_relaxed),
@@ -176,6 +178,7 @@ std::vector<thread_view> read_threads() {
                           t.held[i].instance.load(std::memory_order_relaxed));
       // Other fields are the owner's alone; read them only for ourselves.
       r.ips.push_back(&t == self ? t.held[i].acquire_ip : 0);
+      r.callers.push_back(&t == self ? t.held[i].callers : nullptr);
       r.reads.push_back(&t == self ? t.held[i].read : 0);
     }
     raws.push_back(std::move(r));
@@ -188,7 +191,7 @@ std::vector<thread_view> read_threads() {
     {
       cold_section section(self);
       for (std::size_t i = 0; i < r.held.size(); ++i) {
-        held_view h{{}, r.held[i].second, r.ips[i], r.reads[i]};
+        held_view h{{}, r.held[i].second, r.ips[i], r.callers[i], r.reads[i]};
         if (r.held[i].first) snapshot_class(*r.held[i].first, h.cls);
         v.held.push_back(h);
       }

@@ -78,6 +78,7 @@ struct held_view {
   class_snapshot cls;
   const void* instance = nullptr;
   std::uintptr_t ip = 0;  // only for the calling thread's own locks
+  const std::uintptr_t* callers = nullptr;  // held_lock::callers, likewise
   std::uint8_t read = 0;
 };
 struct thread_view {

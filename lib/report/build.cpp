@@ -75,7 +75,7 @@ held_lock_info make_held(const class_snapshot* c, const void* instance, std::uin
   h.read = static_cast<read_mode>(read);
   h.trylock = trylock;
   h.acquire_ip = ip;
-  for (unsigned i = 0; callers && i < k_caller_chain && callers[i]; ++i) h.caller_ips.push_back(callers[i]);
+  h.caller_ips = caller_list(callers);
   return h;
 }
 

@@ -81,17 +81,9 @@ class writer {
   // The user's frame comes with what of the user's code was inlined there:
   // one line each, innermost first, as the kernel prints them.
   std::vector<std::string> site(const held_lock_info& h, const stack_trace* fallback) {
-    std::vector<std::uintptr_t> pcs{h.acquire_ip};
-    pcs.insert(pcs.end(), h.caller_ips.begin(), h.caller_ips.end());
-    if (fallback) pcs.insert(pcs.end(), fallback->frames.begin(), fallback->frames.end());
-    std::vector<std::string> first;
-    for (std::uintptr_t pc : pcs) {
-      std::vector<std::string> lines = describe_frame_lines(pc);
-      if (first.empty()) first = {lines.back()};
-      for (std::size_t i = 0; i < lines.size(); ++i)
-        if (!not_user_frame(lines[i], strip_)) return {lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end()};
-    }
-    return first;
+    std::vector<std::uintptr_t> more = h.caller_ips;
+    if (fallback) more.insert(more.end(), fallback->frames.begin(), fallback->frames.end());
+    return site_lines(h.acquire_ip, more, strip_);
   }
   // A path step's trace; one another process recorded (graph_store) is its
   // stack text and where it came from.

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "lockdep/options.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -82,6 +83,25 @@ std::string pretty_template_argument(const char* pretty_function) {
   absl::StrReplaceAll({{"{anonymous}", "(anonymous namespace)"}}, &t);
   return readable_name(std::move(t));
 }
+
+std::vector<std::string> site_lines(std::uintptr_t ip, const std::vector<std::uintptr_t>& more,
+                                    const std::vector<std::string>& patterns, std::uintptr_t* pc) {
+  if (pc) *pc = ip;
+  std::vector<std::string> first;
+  for (std::size_t k = 0; k <= more.size(); ++k) {
+    const std::uintptr_t at = k == 0 ? ip : more[k - 1];
+    std::vector<std::string> lines = describe_frame_lines(at);
+    if (first.empty()) first = {lines.back()};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (not_user_frame(lines[i], patterns)) continue;
+      if (pc) *pc = at;
+      return {lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end()};
+    }
+  }
+  return first;
+}
+
+std::vector<std::string> current_strip_patterns() { return strip_patterns(get_options().strip_frames); }
 
 std::vector<std::string> stripped_types() {
   type_registry& r = registry();

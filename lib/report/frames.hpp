@@ -38,4 +38,14 @@ std::vector<std::string> stripped_types();
 // "... [T = port::Mutex]" (clang), in demangler spelling; empty if none.
 std::string pretty_template_argument(const char* pretty_function);
 
+// Where an acquisition was made, as `at:` prints it: the first address of
+// `ip` then `more` (recorded callers, then the acquisition's stack) with a
+// line that is the user's code, and its lines from that one on (what of
+// the user's code was inlined there, innermost first, then the function).
+// Without one, `ip`'s function line. `pc`, if given, gets that address.
+std::vector<std::string> site_lines(std::uintptr_t ip, const std::vector<std::uintptr_t>& more,
+                                    const std::vector<std::string>& patterns, std::uintptr_t* pc = nullptr);
+// The strip_frames option's patterns now (get_options()).
+std::vector<std::string> current_strip_patterns();
+
 LOCKDEP_INTERNAL_END

@@ -4,6 +4,7 @@
 // not parse the kernel-layout text, which is still included as "text".
 #include <cstdio>
 
+#include "report/frames.hpp"
 #include "report/machine_format.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -91,7 +92,16 @@ void json_frame(std::string* out, const frame_info& f) {
   *out += '}';
 }
 
+std::uintptr_t user_site(const held_lock_info& h, const stack_trace* fallback, const std::vector<std::string>& strip) {
+  std::vector<std::uintptr_t> more = h.caller_ips;
+  if (fallback) more.insert(more.end(), fallback->frames.begin(), fallback->frames.end());
+  std::uintptr_t pc = h.acquire_ip;
+  site_lines(h.acquire_ip, more, strip, &pc);
+  return pc;
+}
+
 std::string report_json_line(const report& rep) {
+  const std::vector<std::string> strip = current_strip_patterns();
   std::string out = "{";
   field(&out, "kind", to_string(rep.kind));
   field(&out, "header", rep.header);
@@ -131,13 +141,13 @@ std::string report_json_line(const report& rep) {
     field(&out, "read", h.read != read_mode::exclusive);
     field(&out, "trylock", h.trylock);
     key(&out, "at");
-    json_frame(&out, symbolize_frame(h.acquire_ip));
+    json_frame(&out, symbolize_frame(user_site(h, nullptr, strip)));
     out += '}';
   }
   out += ']';
   if (acquire_ip(rep)) {
     key(&out, "at");
-    json_frame(&out, symbolize_frame(acquire_ip(rep)));
+    json_frame(&out, symbolize_frame(user_site(*rep.acquiring, &rep.backtrace, strip)));
   }
   key(&out, "backtrace");
   stack(&out, rep.backtrace);

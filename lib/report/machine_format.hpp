@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lockdep/report.hpp"
 
@@ -17,6 +18,9 @@ void json_frame(std::string* out, const frame_info& f);
 // Where the lock in question was acquired or released (the `at:` of "is
 // trying to acquire"), 0 when the report has no such lock.
 inline std::uintptr_t acquire_ip(const report& rep) { return rep.acquiring ? rep.acquiring->acquire_ip : 0; }
+// The address `at:` names (frames.hpp site_lines): `h`'s own, or the first
+// of its recorded callers, then of `fallback`, that is the user's code.
+std::uintptr_t user_site(const held_lock_info& h, const stack_trace* fallback, const std::vector<std::string>& strip);
 // One report as one JSON object on one line, '\n' included.
 std::string report_json_line(const report& rep);
 

@@ -106,7 +106,10 @@ void result(std::string* out, const report& rep) {
   json_string(out, summary(rep));
   *out += "},\"locations\":[";
   frame_info f;
-  if (user_frame(acquire_ip(rep), rep.backtrace.frames, &f)) location(out, f, -1, rep.header);
+  // The acquisition's recorded callers (unoptimised code) before its stack.
+  std::vector<std::uintptr_t> frames = rep.acquiring ? rep.acquiring->caller_ips : std::vector<std::uintptr_t>{};
+  frames.insert(frames.end(), rep.backtrace.frames.begin(), rep.backtrace.frames.end());
+  if (user_frame(acquire_ip(rep), frames, &f)) location(out, f, -1, rep.header);
   *out += "],\"relatedLocations\":[";
   bool first = true;
   for (std::size_t i = 0; i < rep.chain.size(); ++i) {

@@ -20,9 +20,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/caller_chains.hpp"
 #include "core/view.hpp"
 #include "lockdep/introspect.hpp"
 #include "report/build.hpp"
+#include "report/frames.hpp"
 #include "report/observer.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -40,11 +42,12 @@ double seconds_waited(const thread_view& t, std::uint64_t now) {
 void append_thread(std::string& out, const thread_view& t, std::uint64_t now) {
   absl::StrAppendFormat(&out, "%u lock%s held by %s/%d:\n", t.held.size(), t.held.size() == 1 ? "" : "s", t.name,
                         t.tid);
+  const std::vector<std::string> strip = current_strip_patterns();
   for (std::size_t i = 0; i < t.held.size(); ++i) {
     const held_view& h = t.held[i];
     absl::StrAppendFormat(&out, " #%u: %016x (%s)%s%s", i, reinterpret_cast<std::uintptr_t>(h.instance),
                           class_name(h.cls), class_state(h.cls), h.read ? " (read)" : "");
-    if (h.ip) absl::StrAppend(&out, ", at: ", describe_frame(h.ip));
+    if (h.ip) absl::StrAppend(&out, ", at: ", site_lines(h.ip, caller_list(h.callers), strip).front());
     out += "\n";
   }
   if (t.waiting)

@@ -8,9 +8,11 @@
 
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core_test_util.hpp"
+#include "report/machine_format.hpp"
 #include "sites_port.hpp"
 
 using core_test::contains;
@@ -294,4 +296,61 @@ TEST(CoreSites, WrapperWithoutTheTraitKeepsItsFrame) {
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
   const std::string text = cap.first().text;
   EXPECT_TRUE(contains(acquire_line(text), "PlainMutex::Lock")) << text;
+}
+
+// show_all_locks names the user's function for the caller's own locks too.
+TEST(CoreSites, AllLocksTextNamesTheUsersFunction) {
+  lockdep::mutex a{"all_a"};
+  std::string text;
+  [&]() __attribute__((noinline)) {
+    std::lock_guard<lockdep::mutex> g(a);
+    text = lockdep::all_locks_text();
+  }();
+  const std::size_t at = text.find("(all_a)");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string line = text.substr(at, text.find('\n', at) - at);
+  EXPECT_TRUE(contains(line, "sites_test.cpp:")) << line;
+  EXPECT_FALSE(contains(line, "lock_guard")) << line;
+}
+
+// report_format=json names the same sites as the text (held and acquiring).
+TEST(CoreSites, JsonSitesNameTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"json_a"}, b{"json_b"};
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string json = lockdep::internal::report_json_line(cap.first());
+  const std::size_t held = json.find("\"held_locks\"");
+  ASSERT_NE(held, std::string::npos) << json;
+  const std::size_t held_at = json.find("\"at\":", held);
+  ASSERT_NE(held_at, std::string::npos) << json;
+  EXPECT_TRUE(contains(json.substr(held_at, 200), "user_abba")) << json;
+  const std::size_t at = json.find("\"at\":", json.find("]", held_at));
+  ASSERT_NE(at, std::string::npos) << json;
+  EXPECT_TRUE(contains(json.substr(at, 200), "user_abba")) << json;
+}
+
+// Threads recording callers at once (the interned chains are shared, each
+// thread learns its own stack): silent, and a later report still names the
+// user's function. Run under TSan with the core label.
+namespace {
+__attribute__((noinline)) void nest_in_order(lockdep::mutex& a, lockdep::mutex& b) {
+  std::lock_guard<lockdep::mutex> ga(a);
+  std::lock_guard<lockdep::mutex> gb(b);
+}
+}  // namespace
+
+TEST(CoreSites, ConcurrentCallersAreSilentAndShared) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"conc_a"}, b{"conc_b"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) nest_in_order(a, b);
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(cap.count(), 0u);
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  for (const std::string& h : held_lines(cap.first().text)) EXPECT_TRUE(contains(h, "user_abba")) << h;
 }
