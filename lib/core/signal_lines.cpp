@@ -126,7 +126,7 @@ const char* signal_line_label(unsigned line, unsigned which) noexcept {
 void assign_signal_lines(const sigset_t& set) noexcept {
   unsigned members = 0;
   for (int sig = 1; sig < k_signals; ++sig) members += sigismember(&set, sig) == 1;
-  if (members == 0 || members > k_signal_lines) return;
+  if (members == 0 || members > k_shared_signal_line) return;
   for (int sig = 1; sig < k_signals; ++sig)
     if (sigismember(&set, sig) == 1 && sig != SIGKILL && sig != SIGSTOP) signal_line(sig);
 }

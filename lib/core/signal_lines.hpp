@@ -32,8 +32,8 @@ std::uint8_t assigned_signal_lines() noexcept;
 // "IN-SIGUSR1-R", "SIGUSR1-ON-W", "SIGUSR1-ON-R"), 4 and 5 the state names
 // ("SIGUSR1", "SIGUSR1-READ"); the generic SIGNALn names while unassigned.
 const char* signal_line_label(unsigned line, unsigned which) noexcept;
-// Gives each signal of a small set (at most as many as there are lines) a
-// line: signals a program blocks by name are the ones it handles, and a
+// Gives each signal of a small set (at most four: as many as lines of their
+// own) a line: signals a program blocks by name are the ones it handles, and a
 // use with them blocked must not count as "on" for the line they get later.
 void assign_signal_lines(const sigset_t& set) noexcept;
 // The lines none of whose signals with a line is blocked in `blocked`,
