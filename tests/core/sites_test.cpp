@@ -354,3 +354,22 @@ TEST(CoreSites, ConcurrentCallersAreSilentAndShared) {
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
   for (const std::string& h : held_lines(cap.first().text)) EXPECT_TRUE(contains(h, "user_abba")) << h;
 }
+
+// The held lock's acquisition took the warm path (its chain was validated
+// before): its `at:` still names the user's function.
+namespace {
+__attribute__((noinline)) void lock_alone(lockdep::mutex& m) { std::lock_guard<lockdep::mutex> g(m); }
+}  // namespace
+
+TEST(CoreSites, WarmHeldAcquisitionNamesTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"warm_a"}, b{"warm_b"};
+  lock_alone(b);
+  lock_alone(b);
+  user_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::vector<std::string> held = held_lines(cap.first().text);
+  ASSERT_EQ(held.size(), 1u) << cap.first().text;
+  EXPECT_TRUE(contains(held[0], "user_abba")) << held[0];
+  EXPECT_FALSE(contains(held[0], "lock_guard")) << held[0];
+}
