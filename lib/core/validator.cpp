@@ -7,6 +7,7 @@
 // shared memory. Anything else goes to the cold path (acquire_slow.cpp),
 // which edits the stack through the held-stack editor (held_stack.cpp).
 #include <atomic>
+#include <cstddef>
 
 #include "core/held_stack.hpp"
 
@@ -47,9 +48,10 @@ LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
   if (__builtin_expect(ts && !ts->recursion, 1)) {
     const unsigned depth = ts->depth.load(std::memory_order_relaxed);
     if (depth > 0) {
-      held_lock& top = ts->held[depth - 1];
-      if (top.instance.load(std::memory_order_relaxed) == &m && top.references == 0 &&
-          context_matches(*ts, top)) {
+      // held[depth - 1], the -1 folded into the address (no 32-bit wrap to compute first)
+      held_lock& top = *(ts->held + std::size_t(depth) - 1);
+      // context_matches(*ts, top) && top.references == 0, in one compare
+      if (top.instance.load(std::memory_order_relaxed) == &m && ctx_and_references(top) == ctx_word(ts->ctx_id, 0)) {
         ts->chain_key = top.prev_chain_key;
         ts->depth.store(depth - 1, std::memory_order_relaxed);
         return true;
