@@ -15,6 +15,31 @@ LOCKDEP_INTERNAL_BEGIN
 
 namespace {
 
+LOCKDEP_ALWAYS_INLINE void push_warm(thread_state& ts, unsigned depth, lock_map& m, lock_class* cls, unsigned read,
+                                     bool trylock, std::uint64_t key, std::uintptr_t ip) {
+  held_lock& hl = ts.held[depth];
+  fill_entry(hl, ts, m, cls, read, trylock, ip);
+  ts.chain_key = key;
+  ts.depth.store(depth + 1, std::memory_order_relaxed);
+}
+
+inline std::uint64_t& front_slot(thread_state& ts, std::uint64_t key) {
+  return ts.front_chains[key & (thread_state::k_front_chains - 1)];
+}
+
+// The warm path's chain was not in the thread's front cache: probe the shared
+// chain cache, remember a hit, push. Out of line and entered by a tail call,
+// so the warm path itself keeps no registers for the probe loop.
+LOCKDEP_NOINLINE void acquire_front_miss(thread_state* ts, lock_map& m, lock_class* cls, unsigned flags,
+                                         std::uint64_t key, std::uintptr_t ip) noexcept {
+  // The salt before the probe (chain_cache.hpp): a removal after this load
+  // changes the salt, so the entry written below stops matching.
+  const std::uint64_t salt = g_front_salt.load(std::memory_order_acquire);
+  if (!core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nullptr, ip);
+  front_slot(*ts, key) = key ^ salt;
+  push_warm(*ts, ts->depth.load(std::memory_order_relaxed), m, cls, flags & k_read_mask, false, key, ip);
+}
+
 // The warm paths themselves, inlined into each public entry point: acquire
 // calling the global acquire_at would stay a real call (through the PLT in
 // liblockdep.so), since -fPIC code lets another definition interpose it.
@@ -35,12 +60,11 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
     const std::uint32_t need = ts->need[trylock][read != 0];
     if ((cls->usage.load(std::memory_order_relaxed) & need) != need)
       return acquire_slow(ts, m, flags, nest, ip);
-    if (!trylock && !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nest, ip);
+    // A validated chain: the thread's front cache, else the shared table.
+    if (!trylock && front_slot(*ts, key) != (key ^ g_front_salt.load(std::memory_order_relaxed)))
+      return acquire_front_miss(ts, m, cls, flags, key, ip);
   }
-  held_lock& hl = ts->held[depth];
-  fill_entry(hl, *ts, m, cls, read, trylock, ip);
-  ts->chain_key = key;
-  ts->depth.store(depth + 1, std::memory_order_relaxed);
+  push_warm(*ts, depth, m, cls, read, trylock, key, ip);
 }
 
 LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
