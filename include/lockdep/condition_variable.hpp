@@ -127,7 +127,7 @@ class condition_variable {
   LOCKDEP_ALWAYS_INLINE static void reacquire_after_wait(mutex& m, std::unique_lock<std::mutex>& native) {
     native.release();
 #if LOCKDEP_ENABLED
-    internal::acquire_here(m.lockdep_map(), static_cast<unsigned>(read_mode::exclusive), nullptr);
+    internal::acquire_exclusive_here(m.lockdep_map());  // acquire_exclusive (constant flags); acquire_from at -O0
     if (internal::lock_stat_on.load(std::memory_order_relaxed)) [[unlikely]]
       internal::stat_acquired(m.lockdep_map());
 #else

@@ -23,9 +23,11 @@
 //                     the lock it is blocked on with how long it has waited;
 //   show_all_locks()  prints that to stderr (or log_path).
 //
-// "Blocked on" is known only while wait tracking is on: the wrappers note
-// the lock a thread waits for when an acquisition is contended (the
-// uncontended path is unchanged). It is turned on by the options
+// "Blocked on" is known only while wait tracking is on: the wrappers then
+// try the real lock first and note the lock a thread waits for when the try
+// fails. While it is off, a wrapper's lock() is the real lock() alone, so a
+// contended wait costs what a bare mutex's does. It is turned on by
+// lock_stat (below) and by the options
 //   hung_timeout=N        a watchdog thread prints all locks when a thread
 //                         has waited for one lock longer than N seconds
 //                         ("INFO: task <name>:<tid> blocked for more than N

@@ -143,6 +143,11 @@ LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
 // (lockdep/introspect.hpp). They return at once while wait tracking is off.
 LOCKDEP_NOINLINE void wait_begin(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void wait_end() noexcept;
+// Whether waits are tracked (hung_timeout, show_locks_signal, lock_stat or
+// set_wait_tracking). While false, wrappers block in the real lock() without
+// a try_lock first and without wait_begin/wait_end. True whenever
+// lock_stat_on is (set before it, cleared after it).
+extern std::atomic<bool> wait_tracking_on;
 // lock_stat (lockdep/introspect.hpp), off by default: while on, wrappers
 // report each acquisition and release so hold times can be measured.
 extern std::atomic<bool> lock_stat_on;

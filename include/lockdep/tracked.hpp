@@ -16,11 +16,12 @@
 // performed as asked.
 //
 // Cost: sizeof(M) + 16 bytes; one out-of-line call per lock and unlock.
-// lock() first tries M's try_lock (as cheap as lock() when uncontended); only
-// when that fails does it tell lockdep what it waits for (show_all_locks, the
-// hung-wait watchdog, lock_stat contentions: lockdep/introspect.hpp) and
-// block in M's lock(). With lock_stat off, hold-time accounting costs one
-// relaxed load per lock and unlock.
+// While wait tracking is off (the default) lock() calls M's lock() directly,
+// so a contended lock waits as a bare M does, plus one relaxed load. With
+// tracking on (show_all_locks' "blocked on", the hung-wait watchdog,
+// lock_stat: lockdep/introspect.hpp) it first tries M's try_lock and only
+// when that fails tells lockdep what it waits for and blocks in M's lock().
+// With lock_stat off, hold-time accounting costs one relaxed load per unlock.
 //
 // Customization: specialize lockdep::lock_traits<M> for a type that spells
 // its methods differently. Members (all optional except lock/unlock):
@@ -142,15 +143,13 @@ class ABSL_LOCKABLE tracked {
   {
     internal::acquire_here(map_, kShared, nullptr);
     if constexpr (requires(M& x) { Traits::try_lock_shared(x); }) {
-      if (!Traits::try_lock_shared(m_)) {
-        internal::wait_begin(map_);
-        Traits::lock_shared(m_);
-        internal::wait_end();
-      }
+      if (internal::wait_tracking_on.load(std::memory_order_relaxed)) [[unlikely]]
+        return lock_shared_tracked();
+      Traits::lock_shared(m_);  // as lock_real: lock_stat implies wait tracking
     } else {
       Traits::lock_shared(m_);
+      note_acquired();
     }
-    note_acquired();
   }
   LOCKDEP_ALWAYS_INLINE bool try_lock_shared() requires internal::has_shared<Traits, M>
     ABSL_SHARED_TRYLOCK_FUNCTION(true)
@@ -185,25 +184,43 @@ class ABSL_LOCKABLE tracked {
   M& native() { return m_; }
 
  private:
-  // The real blocking lock. Uncontended it is one try_lock, which costs what
-  // lock() costs; only a contended acquisition tells lockdep what it waits
-  // for (lockdep/introspect.hpp), out of line.
+  // The real blocking lock. With wait tracking off (the default: no
+  // hung_timeout, show_locks_signal, lock_stat or set_wait_tracking) it is
+  // M's lock() alone, as for a bare M: under contention a try_lock first
+  // would be one more failed read-modify-write on the contended cache line.
+  // lock_stat implies wait tracking (watchdog.cpp turns tracking on before
+  // lock_stat and off after it), so the hold-time test is only needed on the
+  // tracked path, out of line.
   LOCKDEP_ALWAYS_INLINE void lock_real() {
     if constexpr (requires(M& x) { Traits::try_lock(x); }) {
-      if (!Traits::try_lock(m_)) [[unlikely]]
-        lock_contended();
+      if (internal::wait_tracking_on.load(std::memory_order_relaxed)) [[unlikely]]
+        return lock_tracked();
+      Traits::lock(m_);
     } else {
       Traits::lock(m_);
+      note_acquired();
+    }
+  }
+  // Wait tracking on: only a failed try_lock (the thread is about to block)
+  // tells lockdep what it waits for (lockdep/introspect.hpp). Out of line so
+  // that lock() stays small: std::lock_guard's constructor must inline into
+  // the caller for `at:` to name the caller (clang's inliner gives up on a
+  // large lock()).
+  LOCKDEP_NOINLINE void lock_tracked() {
+    if (!Traits::try_lock(m_)) {
+      internal::wait_begin(map_);
+      Traits::lock(m_);
+      internal::wait_end();
     }
     note_acquired();
   }
-  // Out of line so that lock() stays small: std::lock_guard's constructor
-  // must inline into the caller for `at:` to name the caller (clang's
-  // inliner gives up on a large lock()).
-  LOCKDEP_NOINLINE void lock_contended() {
-    internal::wait_begin(map_);
-    Traits::lock(m_);
-    internal::wait_end();
+  LOCKDEP_NOINLINE void lock_shared_tracked() requires internal::has_shared<Traits, M> {
+    if (!Traits::try_lock_shared(m_)) {
+      internal::wait_begin(map_);
+      Traits::lock_shared(m_);
+      internal::wait_end();
+    }
+    note_acquired();
   }
   // lock_stat hold times; one relaxed load while it is off.
   LOCKDEP_ALWAYS_INLINE void note_acquired() {

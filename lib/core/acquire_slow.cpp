@@ -18,7 +18,7 @@ bool bad_map(thread_state* ts, lock_map& m) {
 }  // namespace
 
 void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip,
-                  const std::uintptr_t* callers) {
+                  const std::uintptr_t* callers) noexcept {
   if (!ts) ts = current_thread_state();
   if (!ts || ts->recursion) return;
   if (ts->off) return note_untracked(*ts, m);
@@ -85,7 +85,7 @@ void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
   validate_and_push(*ts, hl, trace);
 }
 
-bool release_slow(thread_state* ts, lock_map& m, bool report, std::uintptr_t ip) {
+bool release_slow(thread_state* ts, lock_map& m, bool report, std::uintptr_t ip) noexcept {
   if (!ts) ts = current_thread_state();
   if (!ts) return true;
   if (ts->recursion) return true;

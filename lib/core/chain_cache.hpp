@@ -14,6 +14,14 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
+// Each thread keeps a small direct-mapped front cache of chain keys it found
+// here (thread_state::front_chains), stored as key ^ g_front_salt so that
+// one change of the salt invalidates every thread's entries at once. remove()
+// and clear() change it after the slots: a thread that read the old salt
+// before its probe saw the key still here, and its entry fails the next
+// compare with the new salt.
+extern std::atomic<std::uint64_t> g_front_salt __attribute__((visibility("hidden")));
+
 class chain_cache {
  public:
   static constexpr std::uint64_t k_empty = 0, k_removed = 1;

@@ -199,6 +199,13 @@ bool chain_cache::insert(std::uint64_t key) noexcept {
   return true;
 }
 
+// An odd step: 2^64 salts before one repeats. A never-written (zero) front
+// entry matches only a key equal to the salt (probability 2^-64).
+std::atomic<std::uint64_t> g_front_salt{0x9e3779b97f4a7c15ull};
+namespace {
+void change_front_salt() noexcept { g_front_salt.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_release); }
+}  // namespace
+
 void chain_cache::remove(std::uint64_t key) noexcept {
   key = normalize(key);
   std::size_t i = static_cast<std::size_t>(key) & mask_;
@@ -207,6 +214,7 @@ void chain_cache::remove(std::uint64_t key) noexcept {
     if (k == key) {
       slots_[i].store(k_removed, std::memory_order_release);
       --size_;
+      change_front_salt();
       return;
     }
     if (k == k_empty) return;
@@ -217,6 +225,7 @@ void chain_cache::remove(std::uint64_t key) noexcept {
 void chain_cache::clear() noexcept {
   for (std::size_t i = 0; i <= mask_; ++i) slots_[i].store(k_empty, std::memory_order_relaxed);
   size_ = used_ = 0;
+  change_front_salt();
 }
 
 LOCKDEP_INTERNAL_END

@@ -3,12 +3,36 @@
 // held_stack.cpp: the editor). Not for other layers.
 #pragma once
 
+#include <bit>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+
 #include "core/core.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
 // ---- entries (inline: the warm path fills them) ---------------------------------
 inline bool context_matches(const thread_state& ts, const held_lock& h) { return h.ctx_id == ts.ctx_id; }
+
+// ctx_id and references, adjacent, as one 64-bit word: the warm path writes
+// both with one store and release_warm tests "this context's entry, no extra
+// references" with one compare.
+static_assert(std::is_standard_layout_v<held_lock>);
+static_assert(offsetof(held_lock, references) == offsetof(held_lock, ctx_id) + 4 && sizeof(held_lock::ctx_id) == 4 &&
+              sizeof(held_lock::references) == 4);
+inline std::uint64_t ctx_word(std::uint32_t ctx_id, std::uint32_t references) {
+  if constexpr (std::endian::native == std::endian::little) return ctx_id | (std::uint64_t(references) << 32);
+  return (std::uint64_t(ctx_id) << 32) | references;
+}
+inline std::uint64_t ctx_and_references(const held_lock& h) {
+  std::uint64_t w;
+  std::memcpy(&w, reinterpret_cast<const char*>(&h) + offsetof(held_lock, ctx_id), sizeof w);
+  return w;
+}
+inline void set_ctx_and_references(held_lock& h, std::uint64_t w) {
+  std::memcpy(reinterpret_cast<char*>(&h) + offsetof(held_lock, ctx_id), &w, sizeof w);
+}
 
 inline void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class* cls, unsigned read, bool trylock,
                 std::uintptr_t ip, const std::uintptr_t* callers = nullptr) {
@@ -17,8 +41,7 @@ inline void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class*
   hl.prev_chain_key = ts.chain_key;
   hl.acquire_ip = ip;
   hl.callers = callers;
-  hl.ctx_id = ts.ctx_id;
-  hl.references = 0;
+  set_ctx_and_references(hl, ctx_word(ts.ctx_id, 0));  // hl.ctx_id = ts.ctx_id, hl.references = 0
   hl.read = static_cast<std::uint8_t>(read);
   hl.irq_context = ts.ctx_type;
   hl.trylock = trylock;
@@ -48,11 +71,14 @@ void remove_held(thread_state& ts, unsigned i);
 int find_held(const thread_state& ts, const lock_map& m);
 
 // ---- the cold path (acquire_slow.cpp), out of line --------------------------------
+// noexcept like their noexcept callers, so the warm path can tail-call them
+// (a call from a noexcept function into a potentially throwing one needs an
+// exception region and so a frame).
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m,
                                                                         unsigned flags, lock_map* nest,
-                                                                        std::uintptr_t ip,
-                                                                        const std::uintptr_t* callers = nullptr);
+                                                                         std::uintptr_t ip,
+                                                                         const std::uintptr_t* callers = nullptr) noexcept;
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m,
-                                                                        bool report, std::uintptr_t ip);
+                                                                        bool report, std::uintptr_t ip) noexcept;
 
 LOCKDEP_INTERNAL_END

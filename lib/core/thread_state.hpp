@@ -122,6 +122,13 @@ struct thread_state {
   std::atomic<std::uint64_t> wait_start_ns{0};
   held_lock held[k_max_held_capacity];
   held_lock scratch[k_max_held_capacity];  // replay buffer for out-of-order release
+
+  // --- warm path: chain keys this thread found in the chain cache ---
+  // Direct-mapped by the key's low bits, each stored as key ^ g_front_salt
+  // (chain_cache.hpp); zero (never written) matches no key in practice.
+  // One compare replaces the shared table's probe on the warm path.
+  static constexpr unsigned k_front_chains = 64;
+  std::uint64_t front_chains[k_front_chains] = {};
 };
 
 // The calling thread's state, created on first use (nullptr while lockdep is

@@ -7,6 +7,7 @@
 // shared memory. Anything else goes to the cold path (acquire_slow.cpp),
 // which edits the stack through the held-stack editor (held_stack.cpp).
 #include <atomic>
+#include <cstddef>
 
 #include "core/caller_chains.hpp"
 #include "core/held_stack.hpp"
@@ -14,6 +15,40 @@
 LOCKDEP_INTERNAL_BEGIN
 
 namespace {
+
+LOCKDEP_ALWAYS_INLINE void push_warm(thread_state& ts, unsigned depth, lock_map& m, lock_class* cls, unsigned read,
+                                     bool trylock, std::uint64_t key, std::uintptr_t ip,
+                                     const std::uintptr_t* callers) {
+  held_lock& hl = ts.held[depth];
+  fill_entry(hl, ts, m, cls, read, trylock, ip, callers);
+  ts.chain_key = key;
+  ts.depth.store(depth + 1, std::memory_order_relaxed);
+}
+
+LOCKDEP_ALWAYS_INLINE lock_class* class_of(lock_map& m, unsigned flags) {
+  const unsigned sub = (flags & k_has_subclass) ? (flags >> k_subclass_shift) & 7u : m.subclass();
+  return key_access::classes(*m.key())[sub].load(std::memory_order_acquire);
+}
+
+inline std::uint64_t& front_slot(thread_state& ts, std::uint64_t key) {
+  return ts.front_chains[key & (thread_state::k_front_chains - 1)];
+}
+
+// The warm path's chain was not in the thread's front cache: probe the shared
+// chain cache, remember a hit, push. Out of line and entered by a tail call,
+// so the warm path itself keeps no registers for the probe loop.
+// (Six arguments, all in registers: the class is looked up again rather
+// than passed, so the warm path's tail call needs no stack argument.)
+LOCKDEP_NOINLINE void acquire_front_miss(thread_state* ts, lock_map& m, unsigned flags, std::uint64_t key,
+                                         std::uintptr_t ip, const std::uintptr_t* callers) noexcept {
+  // The salt before the probe (chain_cache.hpp): a removal after this load
+  // changes the salt, so the entry written below stops matching.
+  const std::uint64_t salt = g_front_salt.load(std::memory_order_acquire);
+  lock_class* cls = class_of(m, flags);
+  if (!cls || !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nullptr, ip, callers);
+  front_slot(*ts, key) = key ^ salt;
+  push_warm(*ts, ts->depth.load(std::memory_order_relaxed), m, cls, flags & k_read_mask, false, key, ip, callers);
+}
 
 // The warm paths themselves, inlined into each public entry point: acquire
 // calling the global acquire_at would stay a real call (through the PLT in
@@ -25,8 +60,7 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
                            (flags & (k_recursive_instance | k_bad_subclass)),
                        0))
     return acquire_slow(ts, m, flags, nest, ip, callers);
-  const unsigned sub = (flags & k_has_subclass) ? (flags >> k_subclass_shift) & 7u : m.subclass();
-  lock_class* cls = key_access::classes(*m.key())[sub].load(std::memory_order_acquire);
+  lock_class* cls = class_of(m, flags);
   const unsigned depth = ts->depth.load(std::memory_order_relaxed);
   if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip, callers);
   const unsigned read = flags & k_read_mask;
@@ -36,12 +70,11 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
     const std::uint32_t need = ts->need[trylock][read != 0];
     if ((cls->usage.load(std::memory_order_relaxed) & need) != need)
       return acquire_slow(ts, m, flags, nest, ip, callers);
-    if (!trylock && !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nest, ip, callers);
+    // A validated chain: the thread's front cache, else the shared table.
+    if (!trylock && front_slot(*ts, key) != (key ^ g_front_salt.load(std::memory_order_relaxed)))
+      return acquire_front_miss(ts, m, flags, key, ip, callers);
   }
-  held_lock& hl = ts->held[depth];
-  fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
-  ts->chain_key = key;
-  ts->depth.store(depth + 1, std::memory_order_relaxed);
+  push_warm(*ts, depth, m, cls, read, trylock, key, ip, callers);
 }
 
 LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
@@ -49,9 +82,10 @@ LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
   if (__builtin_expect(ts && !ts->recursion, 1)) {
     const unsigned depth = ts->depth.load(std::memory_order_relaxed);
     if (depth > 0) {
-      held_lock& top = ts->held[depth - 1];
-      if (top.instance.load(std::memory_order_relaxed) == &m && top.references == 0 &&
-          context_matches(*ts, top)) {
+      // held[depth - 1], the -1 folded into the address (no 32-bit wrap to compute first)
+      held_lock& top = *(ts->held + std::size_t(depth) - 1);
+      // context_matches(*ts, top) && top.references == 0, in one compare
+      if (top.instance.load(std::memory_order_relaxed) == &m && ctx_and_references(top) == ctx_word(ts->ctx_id, 0)) {
         ts->chain_key = top.prev_chain_key;
         ts->depth.store(depth - 1, std::memory_order_relaxed);
         return true;

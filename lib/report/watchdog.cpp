@@ -29,9 +29,10 @@
 
 LOCKDEP_INTERNAL_BEGIN
 
+std::atomic<bool> wait_tracking_on{false};
+
 namespace {
 
-std::atomic<bool> g_track_waits{false};
 __thread std::uintptr_t t_wait_ip __attribute__((tls_model("initial-exec"))) = 0;  // call site of the current contended wait (lock_stat)
 std::atomic<bool> g_explicit_tracking{false};
 
@@ -121,7 +122,7 @@ void start_thread_once() {
 }
 
 void update_tracking() {
-  g_track_waits.store(g_explicit_tracking.load() || g_hung_timeout.load() > 0 || g_signal.load() > 0 ||
+  wait_tracking_on.store(g_explicit_tracking.load() || g_hung_timeout.load() > 0 || g_signal.load() > 0 ||
                           lock_stat_on.load(),
                       std::memory_order_relaxed);
 }
@@ -134,7 +135,7 @@ void watchdog_after_fork_child() noexcept {
 }
 
 void wait_begin(lock_map& m) noexcept {
-  if (!g_track_waits.load(std::memory_order_relaxed)) return;
+  if (!wait_tracking_on.load(std::memory_order_relaxed)) return;
   if (g_restart_pending.load(std::memory_order_relaxed) && g_restart_pending.exchange(false)) start_thread_once();
   if (!wait_started(m, now_ns())) return;
   // The wrappers inline lock_real into the user's function: this is the
@@ -144,7 +145,7 @@ void wait_begin(lock_map& m) noexcept {
 
 void wait_end() noexcept {
   // Tracking off (the default): wait_begin stored nothing, so no clock read.
-  // Not g_track_waits: a wait started before tracking was switched off must
+  // Not wait_tracking_on: a wait started before tracking was switched off must
   // still be cleared.
   if (!waiting_now()) return;
   std::uint64_t waited = 0;
@@ -167,6 +168,9 @@ void configure_watchdog(const options& o) {
       sigaction(o.show_locks_signal, &sa, &g_old_action);
     }
   }
+  // wait_tracking_on covers lock_stat_on at every moment (tracked<M>::lock
+  // tests only the former): on before lock_stat, off after it.
+  if (o.lock_stat) wait_tracking_on.store(true, std::memory_order_relaxed);
   configure_lock_stat(o.lock_stat);
   update_tracking();
 }

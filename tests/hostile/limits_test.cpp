@@ -125,6 +125,26 @@ TEST(Limits, ChainChurn) {  // LOCKDEP_OPTIONS=max_chains=32
   EXPECT_EQ(cap.count(lockdep::report_kind::circular_dependency), 1u);
 }
 
+// Past max_classes, class ids are recycled (the oldest dead class first). A
+// chain through a recycled id has the dead class's chain key, so the chain
+// cache and every thread's front cache of chain keys must have let go of it:
+// the new class's dependencies are validated again, not taken as known.
+TEST(Limits, RecycledClassChainsAreValidatedAgain) {  // LOCKDEP_OPTIONS=max_classes=20
+  lockdep_test::report_capture cap;
+  lockdep::lock_map outer{"recycle_outer"};
+  for (int round = 0; round < 60; ++round) {  // three times the table: ids are recycled
+    lockdep::scoped_key key{"recycle_inner"};
+    lockdep::lock_map inner{key.get()};
+    lockdep::lock_acquire(inner);  // registers the class: the pairs below take the warm path
+    lockdep::lock_release(inner);
+    pair(outer, inner);
+    pair(outer, inner);  // a known chain: the thread's front cache has it now
+    if (round == 59) pair(inner, outer);
+  }
+  EXPECT_EQ(cap.count(lockdep::report_kind::circular_dependency), 1u) << cap.first().text;
+  EXPECT_EQ(cap.count(), cap.count(lockdep::report_kind::circular_dependency));
+}
+
 TEST(Limits, ChainHlocks) {  // LOCKDEP_OPTIONS=max_chain_hlocks=40
   lockdep_test::report_capture cap;
   classes c(10);
