@@ -7,7 +7,10 @@
 // by then an allocator's own atfork handler (jemalloc's) may already hold
 // the allocator's locks, so a first use that called malloc there would wait
 // for itself. The storage is static; construction is the usual thread-safe
-// local-static initialisation and must not allocate (empty containers).
+// local-static initialisation. Construction itself may allocate (a
+// std::deque does), so a table that a fork handler locks is also made at
+// load time (the report layer's init_runtime, the interner's load-time
+// constructor), never first inside the handler.
 #pragma once
 
 #include <new>

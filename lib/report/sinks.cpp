@@ -241,6 +241,12 @@ struct init_runtime {
                                     unlock_report_layer();
                                     watchdog_after_fork_child();
                                   }};
+    // Every table the hooks lock is made now, at load time: made first
+    // inside fork()'s prepare handler, its construction (a deque allocates)
+    // would call malloc while the allocator's own atfork handler may hold
+    // the allocator's locks (immortal.hpp).
+    lock_report_layer();
+    unlock_report_layer();
     set_fork_hooks(&hooks);
     install_capture_hook();
     install_site_group_hook();
