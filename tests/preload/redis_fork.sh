@@ -17,6 +17,10 @@ trap 'kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 cli() { timeout 20 redis-cli -p "$port" "$@"; }
 for _ in $(seq 100); do cli ping >/dev/null 2>&1 && break; sleep 0.1; done
 cli set key value >/dev/null || { echo "redis-server did not start"; cat "$dir/log"; exit 1; }
+# Some load first, so that the fork finds jemalloc's arenas and threads in use.
+if command -v redis-benchmark >/dev/null 2>&1; then
+  timeout 60 redis-benchmark -p "$port" -n 5000 -c 4 -q -t set,get,lpush >/dev/null 2>&1
+fi
 cli bgrewriteaof >/dev/null || { echo "BGREWRITEAOF failed"; cat "$dir/log"; exit 1; }
 for _ in $(seq 100); do grep -q "Background AOF rewrite finished successfully" "$dir/log" && break; sleep 0.1; done
 cli bgsave >/dev/null || { echo "BGSAVE failed"; cat "$dir/log"; exit 1; }
