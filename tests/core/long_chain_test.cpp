@@ -14,9 +14,13 @@ namespace {
 
 // n classes l0 -> l1 -> ... -> l(n-1), then l(n-1) -> l0 closes the cycle.
 void ring_of_classes(int n, lockdep_test::report_capture& cap) {
-  std::vector<lockdep::lock_class_key> keys(n);
+  // Dynamic keys are unregistered before their memory goes (scoped_key):
+  // plain keys here left their classes pointing into the freed vector, and
+  // the next test's reset() wrote through them (heap corruption, seen as a
+  // malloc abort of core_rules_test.whole).
+  std::vector<lockdep::scoped_key> keys(n);
   std::vector<std::unique_ptr<lockdep::mutex>> locks;
-  for (int i = 0; i < n; ++i) locks.push_back(std::make_unique<lockdep::mutex>(keys[i]));
+  for (int i = 0; i < n; ++i) locks.push_back(std::make_unique<lockdep::mutex>(keys[i].get()));
   for (int i = 0; i + 1 < n; ++i) {
     std::lock_guard a(*locks[i]);
     std::lock_guard b(*locks[i + 1]);
