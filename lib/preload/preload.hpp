@@ -145,7 +145,7 @@ void pseudo_locks_enter_handler() noexcept;
 // Set while a handler that ends the process delivers its reports (exit.cpp):
 // allocations come from a static buffer (with pseudo_locks_rearm, so the
 // allocator hooks look here).
-extern thread_local bool tl_private_allocations __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern constinit thread_local bool tl_private_allocations __attribute__((tls_model("initial-exec"), visibility("hidden")));
 // The thread's deliverable signals grew: the next call notes again.
 void pseudo_locks_rearm() noexcept;
 
