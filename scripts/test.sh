@@ -12,9 +12,11 @@
 #             static), FetchContent/add_subdirectory, and the cpack .deb
 #             unpacked into a temporary root, via scripts/check-consumer.sh
 #   asan      g++ AddressSanitizer+UndefinedBehaviorSanitizer: tests labelled
-#             core|selftest|irq|stress|oracle, at LOCKDEP_TEST_SCALE=small
+#             core|selftest|irq|stress|oracle|store but not preload (the
+#             interposer is not built there), at LOCKDEP_TEST_SCALE=small
 #             (the suites but tests/perf are built)
-#   tsan      g++ ThreadSanitizer: tests labelled core|irq|stress|oracle, small
+#   tsan      g++ ThreadSanitizer: tests labelled core|irq|stress|oracle|store
+#             but not preload, small
 #   clang     clang++-14: library and tests build; core tests run
 #   fuzz      tests/fuzz/run.sh LOCKDEP_FUZZ_SECONDS (60): the libFuzzer target
 #             in its own instrumented clang build (build/fuzz); without that
@@ -144,15 +146,15 @@ if has_stage asan; then
   if configure_and_build asan "g++, -fsanitize=address,undefined" build_for_sanitizer; then
     LOCKDEP_TEST_SCALE=small ASAN_OPTIONS=detect_leaks=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      run_ctest "asan: ctest -L 'core|selftest|irq|stress|oracle'" "$build_root/asan" \
-        -L 'core|selftest|irq|stress|oracle' -LE whole
+      run_ctest "asan: ctest -L 'core|selftest|irq|stress|oracle|store'" "$build_root/asan" \
+        -L 'core|selftest|irq|stress|oracle|store' -LE 'whole|preload'
   fi
 fi
 if has_stage tsan; then
   if configure_and_build tsan "g++, -fsanitize=thread" build_for_sanitizer; then
     LOCKDEP_TEST_SCALE=small TSAN_OPTIONS="detect_deadlocks=0:suppressions=$src/scripts/tsan.supp" \
-      run_ctest "tsan: ctest -L 'core|irq|stress|oracle'" "$build_root/tsan" \
-        -L 'core|irq|stress|oracle' -LE whole
+      run_ctest "tsan: ctest -L 'core|irq|stress|oracle|store'" "$build_root/tsan" \
+        -L 'core|irq|stress|oracle|store' -LE 'whole|preload'
   fi
 fi
 

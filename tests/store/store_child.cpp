@@ -21,6 +21,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lockdep/lockdep.hpp"
 
@@ -40,12 +41,20 @@ void nest(M1& outer, M2& inner) {
   std::lock_guard<M2> g2(inner);
 }
 
+// Never freed (a registered key must outlive its classes, a lock its use),
+// and kept reachable from a global so that LeakSanitizer does not count it.
+template <class T>
+T& kept(T* p) {
+  static auto* all = new std::vector<void*>;  // not destroyed before LeakSanitizer's exit check
+  all->push_back(p);
+  return *p;
+}
+
 // Dependencies w<id>.0 -> w<id>.1 -> ... -> w<id>.n, between dynamic keys.
 void chain_of(const std::string& id, long n, bool slow) {
-  // Never freed: a registered key must outlive its classes.
-  auto& names = *new std::deque<std::string>;
-  auto& keys = *new std::deque<lockdep::lock_class_key>;
-  auto& locks = *new std::deque<lockdep::mutex>;
+  auto& names = kept(new std::deque<std::string>);
+  auto& keys = kept(new std::deque<lockdep::lock_class_key>);
+  auto& locks = kept(new std::deque<lockdep::mutex>);
   for (long k = 0; n < 0 || k <= n; ++k) {
     keys.emplace_back(names.emplace_back("w" + id + "." + std::to_string(k)).c_str());
     lockdep::register_key(keys.back());
@@ -77,8 +86,8 @@ int main(int argc, char** argv) {
     if (!lockdep::reset()) return 3;
     nest(b, a);
   }
-  else if (mode == "key_ab") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.A")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.B")));
-  else if (mode == "key_ba") nest(*new lockdep::mutex(LOCKDEP_CLASS("store.key.B")), *new lockdep::mutex(LOCKDEP_CLASS("store.key.A")));
+  else if (mode == "key_ab") nest(kept(new lockdep::mutex(LOCKDEP_CLASS("store.key.A"))), kept(new lockdep::mutex(LOCKDEP_CLASS("store.key.B"))));
+  else if (mode == "key_ba") nest(kept(new lockdep::mutex(LOCKDEP_CLASS("store.key.B"))), kept(new lockdep::mutex(LOCKDEP_CLASS("store.key.A"))));
   else if (mode == "writer" && argc == 4) chain_of(argv[2], std::atol(argv[3]), false);
   else if (mode == "forever" && argc == 3) chain_of(argv[2], -1, true);
   else if (mode == "in_irq") {
@@ -104,10 +113,10 @@ int main(int argc, char** argv) {
     int status = 0;
     waitpid(pid, &status, 0);
   } else if (mode == "anonymous") {
-    auto* keys = new lockdep::lock_class_key[2];
+    auto* keys = &kept(new lockdep::lock_class_key[2]);
     lockdep::register_key(keys[0]);
     lockdep::register_key(keys[1]);
-    nest(*new lockdep::mutex(keys[0]), *new lockdep::mutex(keys[1]));
+    nest(kept(new lockdep::mutex(keys[0])), kept(new lockdep::mutex(keys[1])));
   }
   else return 2;
   lockdep::flush_reports();
