@@ -9,6 +9,7 @@
 #include <new>
 
 #include "core/core.hpp"
+#include "core/signal_lines.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -93,6 +94,59 @@ recorded_item* push() {
   return it;
 }
 
+// Imported signal usage (imports.hpp), class ids resolved: applied to a
+// signal's line when the import finds it has one, else when it gets one
+// (signal_line_hook, maybe in a handler: only atomics). A later import
+// publishes a new table; the old one is never freed, as a handler may be
+// reading it (one small table per lockdep::reset()).
+struct signal_usage_entry {
+  std::uint32_t cls;
+  int sig;
+  std::uint8_t bits;
+};
+struct signal_usage_table {
+  std::uint32_t n = 0;
+  signal_usage_entry* entries = nullptr;
+};
+std::atomic<signal_usage_table*> g_signal_usage{nullptr};
+
+void apply_signal_usage(const signal_usage_table& t, int sig, unsigned line) {
+  const unsigned state = k_first_signal_state + line;
+  for (std::uint32_t i = 0; i < t.n; ++i) {
+    const signal_usage_entry& e = t.entries[i];
+    if (e.sig != sig) continue;
+    lock_class& c = core().g.cls(e.cls);
+    if (!c.in_use) continue;  // dropped by a reset the next import replaces
+    c.usage.fetch_or(static_cast<std::uint32_t>(e.bits & 0xfu) << state_base(state), std::memory_order_relaxed);
+    if (e.bits & (bit_mask(0) | bit_mask(k_read_bit))) note_signal_state_used_in(state);
+  }
+}
+
+void on_signal_line(int sig, unsigned line) {
+  if (const signal_usage_table* t = g_signal_usage.load(std::memory_order_acquire)) apply_signal_usage(*t, sig, line);
+}
+
+// The table for `signals`, or nullptr (none, or no memory: then no signal
+// usage is imported).
+signal_usage_table* make_signal_table(const imported_class* classes, std::uint32_t nr_classes,
+                                      const imported_signal_usage* signals, std::uint32_t n) {
+  if (!n) return nullptr;
+  auto* t = new (std::nothrow) signal_usage_table;
+  auto* entries = new (std::nothrow) signal_usage_entry[n];
+  if (!t || !entries) {
+    delete t;
+    delete[] entries;
+    return nullptr;
+  }
+  t->entries = entries;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const imported_signal_usage& u = signals[i];
+    if (u.cls >= nr_classes || !classes[u.cls].id || u.sig <= 0) continue;
+    t->entries[t->n++] = {classes[u.cls].id, u.sig, u.bits};
+  }
+  return t;
+}
+
 }  // namespace
 
 void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner, unsigned outer,
@@ -128,7 +182,7 @@ std::uint64_t descriptor_hash(const char* d) noexcept {
 }
 
 bool import_graph(imported_class* classes, std::uint32_t nr_classes, const imported_dependency* deps,
-                  std::uint32_t nr_deps) noexcept {
+                  std::uint32_t nr_deps, const imported_signal_usage* signals, std::uint32_t nr_signals) noexcept {
   core_state& cs = core();
   // Room for the imported classes and the live ones (read early, so with
   // slack; a class registered in between only misses its match).
@@ -191,6 +245,14 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
     old = g_slots;
     g_slot_mask = cap - 1;
     g_slots = slots;
+    // Signal usage: to the lines this process has now, and (the hook) to
+    // those it gives signals later.
+    signal_usage_table* t = make_signal_table(classes, nr_classes, signals, nr_signals);
+    g_signal_usage.store(t, std::memory_order_release);
+    set_signal_line_hook(&on_signal_line);
+    if (t)
+      for (unsigned line = 0; line < k_shared_signal_line; ++line)
+        if (const int sig = line_signal(line); sig > 0) apply_signal_usage(*t, sig, line);
   }
   delete[] old;
   return complete;
@@ -270,6 +332,7 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
   if (!it) return;
   it->dependency = true;
   it->bits = bit;
+  it->signal[0] = 0;
   std::memcpy(it->from, f, sizeof f);
   std::memcpy(it->to, t, sizeof t);
   it->from_usage = from.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;
@@ -280,12 +343,24 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
 
 void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexcept {
   if (!g_recording.load(std::memory_order_relaxed) || !c.key) return;
+  // A signal line's bit is stored by its signal's name: only a line of one
+  // signal has one (the shared line stands for several, an unassigned one
+  // for none).
+  int sig = 0;
+  if (is_signal_bit(bit) && (sig = line_signal(state_of(bit) - k_first_signal_state)) <= 0) return;
   char d[k_descriptor_chars];
   if (!describe(c, d)) return;
   recorded_item* it = push();
   if (!it) return;
   it->dependency = false;
-  it->bits = static_cast<std::uint8_t>(bit);
+  it->bits = static_cast<std::uint8_t>(sig ? bit & 3u : bit);
+  it->signal[0] = 0;
+  if (sig) {
+    char name[k_signal_name_chars];
+    signal_name(sig, name);
+    static_assert(sizeof it->signal == k_signal_name_chars);
+    std::memcpy(it->signal, name, sizeof name);
+  }
   std::memcpy(it->from, d, sizeof d);
   it->to[0] = 0;
   it->from_usage = c.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;

@@ -151,6 +151,7 @@ int forget(const std::string& path, const std::string& pattern) {
   for (std::int64_t id : ids) {
     const std::string n = std::to_string(id);
     ok = ok && store_exec(db, ("DELETE FROM deps WHERE from_class = " + n + " OR to_class = " + n +
+                               "; DELETE FROM signal_usage WHERE class = " + n +
                                "; DELETE FROM classes WHERE id = " + n + ";").c_str(), &error);
   }
   ok = ok && store_exec(db, "COMMIT;", &error);
