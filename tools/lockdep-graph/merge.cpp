@@ -225,7 +225,13 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
       sqlite3_bind_int64(add_dep.st, 1, from);
       sqlite3_bind_int64(add_dep.st, 2, to);
       sqlite3_bind_int(add_dep.st, 3, bits);
-      for (int c = 0; c < 4; ++c) sqlite3_bind_value(add_dep.st, 4 + c, sqlite3_column_value(origin.st, c));
+      // The origin's text as it is in the shard's page (SQLITE_STATIC: valid
+      // until origin is reset, after the insert): no copy.
+      for (int c = 0; c < 3; ++c) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(origin.st, c));
+        sqlite3_bind_text(add_dep.st, 4 + c, text, text ? sqlite3_column_bytes(origin.st, c) : 0, SQLITE_STATIC);
+      }
+      sqlite3_bind_int64(add_dep.st, 7, sqlite3_column_int64(origin.st, 3));
       sqlite3_bind_int64(add_dep.st, 8, runs);
       ok = ok && add_dep.run();
       sqlite3_reset(origin.st);
