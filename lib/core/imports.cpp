@@ -98,7 +98,8 @@ recorded_item* push() {
 // signal's line when the import finds it has one, else when it gets one
 // (signal_line_hook, maybe in a handler: only atomics). A later import
 // publishes a new table; the old one is never freed, as a handler may be
-// reading it (one small table per lockdep::reset()).
+// reading it (one small table per lockdep::reset(), kept reachable from
+// the new one: not a leak).
 struct signal_usage_entry {
   std::uint32_t cls;
   int sig;
@@ -107,6 +108,7 @@ struct signal_usage_entry {
 struct signal_usage_table {
   std::uint32_t n = 0;
   signal_usage_entry* entries = nullptr;
+  signal_usage_table* previous = nullptr;
 };
 std::atomic<signal_usage_table*> g_signal_usage{nullptr};
 
@@ -126,25 +128,31 @@ void on_signal_line(int sig, unsigned line) {
   if (const signal_usage_table* t = g_signal_usage.load(std::memory_order_acquire)) apply_signal_usage(*t, sig, line);
 }
 
-// The table for `signals`, or nullptr (none, or no memory: then no signal
-// usage is imported).
-signal_usage_table* make_signal_table(const imported_class* classes, std::uint32_t nr_classes,
-                                      const imported_signal_usage* signals, std::uint32_t n) {
-  if (!n) return nullptr;
+// A table with room for `n` entries (allocated outside the graph lock),
+// or nullptr when there is nothing to publish or no memory (then no signal
+// usage is imported). Made empty too when an earlier table exists, which
+// it keeps reachable.
+signal_usage_table* alloc_signal_table(std::uint32_t n) {
+  if (!n && !g_signal_usage.load(std::memory_order_acquire)) return nullptr;
   auto* t = new (std::nothrow) signal_usage_table;
-  auto* entries = new (std::nothrow) signal_usage_entry[n];
-  if (!t || !entries) {
+  auto* entries = n ? new (std::nothrow) signal_usage_entry[n] : nullptr;
+  if (!t || (n && !entries)) {
     delete t;
     delete[] entries;
     return nullptr;
   }
   t->entries = entries;
+  return t;
+}
+
+// Graph lock held: the imported classes have their ids.
+void fill_signal_table(signal_usage_table& t, const imported_class* classes, std::uint32_t nr_classes,
+                       const imported_signal_usage* signals, std::uint32_t n) {
   for (std::uint32_t i = 0; i < n; ++i) {
     const imported_signal_usage& u = signals[i];
     if (u.cls >= nr_classes || !classes[u.cls].id || u.sig <= 0) continue;
-    t->entries[t->n++] = {classes[u.cls].id, u.sig, u.bits};
+    t.entries[t.n++] = {classes[u.cls].id, u.sig, u.bits};
   }
-  return t;
 }
 
 }  // namespace
@@ -196,6 +204,7 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
     while (slots[i].hash != 0 && slots[i].hash != hash) i = (i + 1) & (cap - 1);
     return slots[i];
   };
+  signal_usage_table* table = alloc_signal_table(signals ? nr_signals : 0);
   bool complete = true;
   import_slot* old = nullptr;
   {
@@ -247,12 +256,15 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
     g_slots = slots;
     // Signal usage: to the lines this process has now, and (the hook) to
     // those it gives signals later.
-    signal_usage_table* t = make_signal_table(classes, nr_classes, signals, nr_signals);
-    g_signal_usage.store(t, std::memory_order_release);
-    set_signal_line_hook(&on_signal_line);
-    if (t)
+    if (table) {
+      fill_signal_table(*table, classes, nr_classes, signals, nr_signals);
+      table->previous = g_signal_usage.load(std::memory_order_relaxed);
+      g_signal_usage.store(table, std::memory_order_release);
+      set_signal_line_hook(&on_signal_line);
+    }
+    if (table)
       for (unsigned line = 0; line < k_shared_signal_line; ++line)
-        if (const int sig = line_signal(line); sig > 0) apply_signal_usage(*t, sig, line);
+        if (const int sig = line_signal(line); sig > 0) apply_signal_usage(*table, sig, line);
   }
   delete[] old;
   return complete;
