@@ -112,6 +112,14 @@ struct signal_usage_table {
 };
 std::atomic<signal_usage_table*> g_signal_usage{nullptr};
 
+// Usage bits `bits` imported into c: those it gains are marked as
+// another process's (reports say so where they would print the stack).
+void import_usage(lock_class& c, std::uint32_t bits) {
+  const std::uint32_t gained = bits & ~c.usage.fetch_or(bits, std::memory_order_relaxed);
+  for (unsigned b = 0; b < usage_bits; ++b)
+    if ((gained & bit_mask(b)) && !c.usage_trace[b]) c.usage_trace[b] = k_imported_trace;
+}
+
 void apply_signal_usage(const signal_usage_table& t, int sig, unsigned line) {
   const unsigned state = k_first_signal_state + line;
   for (std::uint32_t i = 0; i < t.n; ++i) {
@@ -119,7 +127,7 @@ void apply_signal_usage(const signal_usage_table& t, int sig, unsigned line) {
     if (e.sig != sig) continue;
     lock_class& c = core().g.cls(e.cls);
     if (!c.in_use) continue;  // dropped by a reset the next import replaces
-    c.usage.fetch_or(static_cast<std::uint32_t>(e.bits & 0xfu) << state_base(state), std::memory_order_relaxed);
+    import_usage(c, static_cast<std::uint32_t>(e.bits & 0xfu) << state_base(state));
     if (e.bits & (bit_mask(0) | bit_mask(k_read_bit))) note_signal_state_used_in(state);
   }
 }
@@ -236,7 +244,7 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
         key_access::classes(*ic.placeholder)[ic.subclass & 7u].store(c, std::memory_order_release);
         s = {ic.hash, c->id, ic.placeholder};
       }
-      c->usage.fetch_or(ic.usage & ~k_signal_usage_mask, std::memory_order_relaxed);  // lines are per process
+      import_usage(*c, ic.usage & ~k_signal_usage_mask);  // lines: by signal name, below
       ic.id = c->id;
     }
     for (std::uint32_t i = 0; i < nr_deps && complete; ++i) {

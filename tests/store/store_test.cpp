@@ -81,6 +81,9 @@ TEST_F(GraphStore, UsageBitsRecordedByAnotherProcessAreChecked) {
   EXPECT_NE(second.out.find("other=1"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("WARNING: inconsistent lock state"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage."), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("{IN-HARDIRQ-W} state was registered at:\n  (recorded by another process"),
+            std::string::npos)
+      << second.err;
   // Near miss: the same usage in both processes.
   run_result again = child("irqs_on");
   EXPECT_NE(again.out.find("other=0"), std::string::npos) << again.err;
@@ -100,6 +103,10 @@ TEST_F(GraphStore, SignalUsageRecordedByAnotherProcessIsChecked) {
   EXPECT_NE(second.err.find("inconsistent {IN-SIGUSR1-W} -> {SIGUSR1-ON-W} usage."), std::string::npos)
       << second.err;
   EXPECT_NE(second.err.find("|SIGUSR1:"), std::string::npos) << second.err;
+  // The first process's usage: the store keeps no stack for it, and says so.
+  EXPECT_NE(second.err.find("{IN-SIGUSR1-W} state was registered at:\n  (recorded by another process"),
+            std::string::npos)
+      << second.err;
 }
 
 // Near misses: SIGUSR1 blocked while S is held; another signal's handler.
