@@ -66,6 +66,9 @@ for near in take_blocked nest_blocked other; do
   check 0 "$dir/handler.db" "$dir/$near.db"
   has "0 irq inversions, 0 inconsistent lock states" "check $near"
 done
+out="$dir/stats.out"
+"$graph" stats "$dir/handler.db" >"$out" 2>&1 || fail "stats failed" "$out"
+has "signals: SIGUSR1" stats
 # A merged store keeps the signal usage.
 "$graph" merge "$dir/merged.db" "$dir/handler.db" "$dir/take_blocked.db" "$dir/nest.db" >/dev/null 2>&1 ||
   fail "merge failed"

@@ -5,7 +5,7 @@
 //                                         stores, in the kernel's format; exit 1 if any
 //   lockdep-graph merge OUT STORE...      OUT gets every class and dependency
 //   lockdep-graph dot STORE               Graphviz; edges on cycles in red
-//   lockdep-graph stats STORE             classes, dependencies, runs
+//   lockdep-graph stats STORE             classes, dependencies, runs, programs, signals
 //   lockdep-graph forget STORE PATTERN    drop classes whose descriptor or
 //                                         name matches the glob
 //
@@ -126,6 +126,14 @@ int stats(const std::string& path) {
   while (st && sqlite3_step(st) == SQLITE_ROW)
     if (const unsigned char* p = sqlite3_column_text(st, 0)) std::printf(" %s", reinterpret_cast<const char*>(p));
   sqlite3_finalize(st);
+  // The signals whose handlers' usage the runs recorded (a state each).
+  std::printf("\nsignals:");
+  if (store_has_signal_usage(db)) {
+    sqlite3_prepare_v2(db, "SELECT DISTINCT signal FROM signal_usage ORDER BY signal;", -1, &st, nullptr);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+      if (const unsigned char* p = sqlite3_column_text(st, 0)) std::printf(" %s", reinterpret_cast<const char*>(p));
+    sqlite3_finalize(st);
+  }
   std::printf("\n");
   sqlite3_close(db);
   return 0;
