@@ -269,10 +269,9 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
       table->previous = g_signal_usage.load(std::memory_order_relaxed);
       g_signal_usage.store(table, std::memory_order_release);
       set_signal_line_hook(&on_signal_line);
-    }
-    if (table)
       for (unsigned line = 0; line < k_shared_signal_line; ++line)
         if (const int sig = line_signal(line); sig > 0) apply_signal_usage(*table, sig, line);
+    }
   }
   delete[] old;
   return complete;
