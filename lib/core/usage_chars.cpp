@@ -17,7 +17,9 @@ constexpr const char* k_kernel_labels[] = {LOCKDEP_USAGE_STATES(LOCKDEP_STATE_LA
 constexpr const char* k_kernel_states_names[] = {LOCKDEP_USAGE_STATES(LOCKDEP_STATE_NAMES)};
 #undef LOCKDEP_STATE_NAMES
 
-void two_chars(std::uint32_t mask, unsigned state, char* out) { state_usage_chars(mask >> state_base(state) & 0xfu, out); }
+void two_chars(std::uint32_t mask, unsigned state, char* out) {
+  state_usage_chars(mask >> state_base(state) & 0xfu, out);
+}
 
 }  // namespace
 

@@ -117,8 +117,10 @@ void irq_scenario(const loaded_graph& g, const irq_problem& p, const std::string
   std::printf(" Possible interrupt unsafe locking scenario:\n\n       CPU0                    CPU1\n"
               "       ----                    ----\n");
   std::printf("  lock(%s);\n", unsafe.c_str());
-  if (p.signal < 0) std::printf("                               local_irq_disable();\n");
-  else std::printf("                               block(%s);\n", g.signals[static_cast<std::size_t>(p.signal)].c_str());
+  if (p.signal < 0)
+    std::printf("                               local_irq_disable();\n");
+  else
+    std::printf("                               block(%s);\n", g.signals[static_cast<std::size_t>(p.signal)].c_str());
   std::printf("                               lock(%s);\n", safe.c_str());
   std::printf("                               lock(%s);\n", middle.c_str());
   std::printf("  %s\n    lock(%s);\n\n *** DEADLOCK ***\n\n", interrupt_text(g, p).c_str(), safe.c_str());
