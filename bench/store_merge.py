@@ -32,7 +32,9 @@ SCHEMA = """
 CREATE TABLE classes(id INTEGER PRIMARY KEY, descriptor TEXT NOT NULL UNIQUE, usage INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE deps(id INTEGER PRIMARY KEY, from_class INTEGER NOT NULL, to_class INTEGER NOT NULL,
   bits INTEGER NOT NULL, stack TEXT, program TEXT, test TEXT, pid INTEGER, UNIQUE(from_class, to_class));
-PRAGMA application_id=1280001095; PRAGMA user_version=1;
+CREATE TABLE signal_usage(class INTEGER NOT NULL, signal TEXT NOT NULL, bits INTEGER NOT NULL,
+  PRIMARY KEY(class, signal)) WITHOUT ROWID;
+PRAGMA application_id=1280001095; PRAGMA user_version=2;
 """
 USED = 1 << 8  # INITIAL USE (lib/core/usage.hpp): no irq bits, so no irq inversion
 

@@ -55,6 +55,9 @@ inline std::string_view to_string(report_kind) { return "(lockdep disabled)"; }
 // A stack trace as captured (return addresses); symbolized only when printed.
 struct stack_trace {
   std::vector<std::uintptr_t> frames;
+  // A usage bit another process recorded, imported from a graph store
+  // (graph_store=), which keeps no stack for usage bits: no frames.
+  bool imported = false;
   bool empty() const { return frames.empty(); }
 };
 

@@ -12,10 +12,20 @@
 // where a read-only "used in irq" X needs the path to leave X exclusively
 // (the irq's recursive read waits only for a writer), and a read-only
 // "enabled" Y needs the path to enter Y non-recursively.
+#include <atomic>
+
 #include "core/core.hpp"
 #include "core/imports.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
+
+namespace {
+std::atomic<std::uint32_t> g_signal_states_used_in{0};  // bit per state
+}  // namespace
+
+void note_signal_state_used_in(unsigned state) noexcept {
+  g_signal_states_used_in.fetch_or(1u << state, std::memory_order_relaxed);
+}
 
 namespace {
 
@@ -241,8 +251,7 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   if (before & bit_mask(bit)) return;
   c.usage.store(before | bit_mask(bit), std::memory_order_relaxed);
   c.usage_trace[bit] = capture_once(trace);
-  // For the graph store, if one is open; signal lines are this process's.
-  if (!is_signal_bit(bit)) record_usage(c, bit, trace);
+  record_usage(c, bit, trace);  // for the graph store, if one is open
   if (!is_irq_bit(bit) || !c.validate) return;
   if (std::uint32_t conflict = conflicting_bits(bit) & before) {
     const unsigned old = static_cast<unsigned>(__builtin_ctz(conflict));
@@ -262,12 +271,11 @@ void mark_lock(thread_state& ts, held_lock& hl, lock_class& c, unsigned bit, std
   const unsigned state = state_of(bit);
   const bool enabled = is_enabled_bit(bit);
   // A signal's ENABLED bit can conflict only with a class used in its
-  // handler: until one is, skip the search (API threads mark every line on).
-  // Signal bits are never imported, so every USED_IN one passed here.
-  static std::uint32_t signal_states_used_in = 0;  // graph lock held
+  // handler: until one is (here, or imported from a graph store), skip the
+  // search (API threads mark every line on).
   if (is_signal_state(state)) {
-    if (!enabled) signal_states_used_in |= 1u << state;
-    else if (!(signal_states_used_in & (1u << state))) return;
+    if (!enabled) note_signal_state_used_in(state);
+    else if (!(g_signal_states_used_in.load(std::memory_order_relaxed) & (1u << state))) return;
   }
   int other_bit = -1;
   auto match = [&](const lock_class& o, bool f) {

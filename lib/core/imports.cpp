@@ -9,6 +9,7 @@
 #include <new>
 
 #include "core/core.hpp"
+#include "core/signal_lines.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
 
@@ -93,6 +94,75 @@ recorded_item* push() {
   return it;
 }
 
+// Imported signal usage (imports.hpp), class ids resolved: applied to a
+// signal's line when the import finds it has one, else when it gets one
+// (signal_line_hook, maybe in a handler: only atomics). A later import
+// publishes a new table; the old one is never freed, as a handler may be
+// reading it (one small table per lockdep::reset(), kept reachable from
+// the new one: not a leak).
+struct signal_usage_entry {
+  std::uint32_t cls;
+  int sig;
+  std::uint8_t bits;
+};
+struct signal_usage_table {
+  std::uint32_t n = 0;
+  signal_usage_entry* entries = nullptr;
+  signal_usage_table* previous = nullptr;
+};
+std::atomic<signal_usage_table*> g_signal_usage{nullptr};
+
+// Usage bits `bits` imported into c: those it gains are marked as
+// another process's (reports say so where they would print the stack).
+void import_usage(lock_class& c, std::uint32_t bits) {
+  const std::uint32_t gained = bits & ~c.usage.fetch_or(bits, std::memory_order_relaxed);
+  for (unsigned b = 0; b < usage_bits; ++b)
+    if ((gained & bit_mask(b)) && !c.usage_trace[b]) c.usage_trace[b] = k_imported_trace;
+}
+
+void apply_signal_usage(const signal_usage_table& t, int sig, unsigned line) {
+  const unsigned state = k_first_signal_state + line;
+  for (std::uint32_t i = 0; i < t.n; ++i) {
+    const signal_usage_entry& e = t.entries[i];
+    if (e.sig != sig) continue;
+    lock_class& c = core().g.cls(e.cls);
+    if (!c.in_use) continue;  // dropped by a reset the next import replaces
+    import_usage(c, static_cast<std::uint32_t>(e.bits & 0xfu) << state_base(state));
+    if (e.bits & (bit_mask(0) | bit_mask(k_read_bit))) note_signal_state_used_in(state);
+  }
+}
+
+void on_signal_line(int sig, unsigned line) {
+  if (const signal_usage_table* t = g_signal_usage.load(std::memory_order_acquire)) apply_signal_usage(*t, sig, line);
+}
+
+// A table with room for `n` entries (allocated outside the graph lock),
+// or nullptr when there is nothing to publish or no memory (then no signal
+// usage is imported). Made empty too when an earlier table exists, which
+// it keeps reachable.
+signal_usage_table* alloc_signal_table(std::uint32_t n) {
+  if (!n && !g_signal_usage.load(std::memory_order_acquire)) return nullptr;
+  auto* t = new (std::nothrow) signal_usage_table;
+  auto* entries = n ? new (std::nothrow) signal_usage_entry[n] : nullptr;
+  if (!t || (n && !entries)) {
+    delete t;
+    delete[] entries;
+    return nullptr;
+  }
+  t->entries = entries;
+  return t;
+}
+
+// Graph lock held: the imported classes have their ids.
+void fill_signal_table(signal_usage_table& t, const imported_class* classes, std::uint32_t nr_classes,
+                       const imported_signal_usage* signals, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const imported_signal_usage& u = signals[i];
+    if (u.cls >= nr_classes || !classes[u.cls].id || u.sig <= 0) continue;
+    t.entries[t.n++] = {classes[u.cls].id, u.sig, u.bits};
+  }
+}
+
 }  // namespace
 
 void describe_class(const lock_class_key& key, unsigned subclass, unsigned inner, unsigned outer,
@@ -128,7 +198,7 @@ std::uint64_t descriptor_hash(const char* d) noexcept {
 }
 
 bool import_graph(imported_class* classes, std::uint32_t nr_classes, const imported_dependency* deps,
-                  std::uint32_t nr_deps) noexcept {
+                  std::uint32_t nr_deps, const imported_signal_usage* signals, std::uint32_t nr_signals) noexcept {
   core_state& cs = core();
   // Room for the imported classes and the live ones (read early, so with
   // slack; a class registered in between only misses its match).
@@ -142,6 +212,7 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
     while (slots[i].hash != 0 && slots[i].hash != hash) i = (i + 1) & (cap - 1);
     return slots[i];
   };
+  signal_usage_table* table = alloc_signal_table(signals ? nr_signals : 0);
   bool complete = true;
   import_slot* old = nullptr;
   {
@@ -173,7 +244,7 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
         key_access::classes(*ic.placeholder)[ic.subclass & 7u].store(c, std::memory_order_release);
         s = {ic.hash, c->id, ic.placeholder};
       }
-      c->usage.fetch_or(ic.usage & ~k_signal_usage_mask, std::memory_order_relaxed);  // lines are per process
+      import_usage(*c, ic.usage & ~k_signal_usage_mask);  // lines: by signal name, below
       ic.id = c->id;
     }
     for (std::uint32_t i = 0; i < nr_deps && complete; ++i) {
@@ -191,6 +262,16 @@ bool import_graph(imported_class* classes, std::uint32_t nr_classes, const impor
     old = g_slots;
     g_slot_mask = cap - 1;
     g_slots = slots;
+    // Signal usage: to the lines this process has now, and (the hook) to
+    // those it gives signals later.
+    if (table) {
+      fill_signal_table(*table, classes, nr_classes, signals, nr_signals);
+      table->previous = g_signal_usage.load(std::memory_order_relaxed);
+      g_signal_usage.store(table, std::memory_order_release);
+      set_signal_line_hook(&on_signal_line);
+      for (unsigned line = 0; line < k_shared_signal_line; ++line)
+        if (const int sig = line_signal(line); sig > 0) apply_signal_usage(*table, sig, line);
+    }
   }
   delete[] old;
   return complete;
@@ -270,6 +351,7 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
   if (!it) return;
   it->dependency = true;
   it->bits = bit;
+  it->signal[0] = 0;
   std::memcpy(it->from, f, sizeof f);
   std::memcpy(it->to, t, sizeof t);
   it->from_usage = from.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;
@@ -280,12 +362,24 @@ void record_dependency(const lock_class& from, const lock_class& to, std::uint8_
 
 void record_usage(const lock_class& c, unsigned bit, std::uint32_t trace) noexcept {
   if (!g_recording.load(std::memory_order_relaxed) || !c.key) return;
+  // A signal line's bit is stored by its signal's name: only a line of one
+  // signal has one (the shared line stands for several, an unassigned one
+  // for none).
+  int sig = 0;
+  if (is_signal_bit(bit) && (sig = line_signal(state_of(bit) - k_first_signal_state)) <= 0) return;
   char d[k_descriptor_chars];
   if (!describe(c, d)) return;
   recorded_item* it = push();
   if (!it) return;
   it->dependency = false;
-  it->bits = static_cast<std::uint8_t>(bit);
+  it->bits = static_cast<std::uint8_t>(sig ? bit & 3u : bit);
+  it->signal[0] = 0;
+  if (sig) {
+    char name[k_signal_name_chars];
+    signal_name(sig, name);
+    static_assert(sizeof it->signal == k_signal_name_chars);
+    std::memcpy(it->signal, name, sizeof name);
+  }
   std::memcpy(it->from, d, sizeof d);
   it->to[0] = 0;
   it->from_usage = c.usage.load(std::memory_order_relaxed) & ~k_signal_usage_mask;

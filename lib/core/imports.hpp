@@ -57,16 +57,31 @@ struct imported_dependency {
   std::uint8_t bits = 0;           // dep_bits
   std::uint32_t edge_id = 0;       // the store's id, < 2^31
 };
-// Adds the classes (matching the live ones by descriptor) and dependencies
-// to the graph; takes the graph lock itself. A second import replaces the
-// first's placeholder table (after lockdep::reset: benchmarks). False when a
-// table filled up (what fitted was imported).
+// A class's usage in one signal's state (store/schema.hpp signal_usage):
+// its four bits (IN-W, IN-R, ON-W, ON-R) go to the line that signal has in
+// this process, now or when it gets one (a handler installed after the
+// import); a signal with no line of its own here, none or the shared one,
+// takes none (the process cannot tell it from the others).
+struct imported_signal_usage {
+  std::uint32_t cls = 0;  // index into the imported classes
+  int sig = 0;            // 1..64
+  std::uint8_t bits = 0;
+};
+// Adds the classes (matching the live ones by descriptor), dependencies
+// and signal usage to the graph; takes the graph lock itself. A second
+// import replaces the first's placeholder table (after lockdep::reset:
+// benchmarks). False when a table filled up (what fitted was imported).
 bool import_graph(imported_class* classes, std::uint32_t nr_classes, const imported_dependency* deps,
-                  std::uint32_t nr_deps) noexcept;
+                  std::uint32_t nr_deps, const imported_signal_usage* signals = nullptr,
+                  std::uint32_t nr_signals = 0) noexcept;
 // register_class (graph lock held): the placeholder class this key's
 // descriptor names, now the key's; nullptr when there is none.
 lock_class* adopt_imported_class(lock_class_key& key, unsigned subclass, std::uint8_t inner,
                                  std::uint8_t outer) noexcept;
+
+// The signal states some class is used in (IN-S-W/R), here or imported:
+// until one is, a new S-ON bit needs no search (checks.cpp). Lock-free.
+void note_signal_state_used_in(unsigned state) noexcept;
 
 // ---- recording -------------------------------------------------------------------
 struct recorded_item {
@@ -78,6 +93,9 @@ struct recorded_item {
   std::uintptr_t frames[k_recorded_frames] = {};
   unsigned nr_frames = 0;
   char test[k_test_chars] = {};  // the test running then (set_recording_test), or empty
+  // A usage bit of a signal line: the line's signal ("SIGUSR1"), `bits` the
+  // bit's number within the state (0..3); else empty.
+  char signal[32] = {};
 };
 // The test now running, "<suite>.<name>" (the GoogleTest listener; null
 // when none): recorded with each item. Not in a signal handler.

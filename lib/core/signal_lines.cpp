@@ -45,8 +45,12 @@ void append_number(char* out, unsigned n) {
   append(out, digits + i);
 }
 
-// "SIGUSR1", "SIGRTMIN+3", "SIG33": async-signal-safe (no stdio).
-void signal_name(int sig, char out[k_label_chars]) {
+std::atomic<signal_line_hook> g_line_hook{nullptr};
+
+}  // namespace
+
+void signal_name(int sig, char (&out)[k_signal_name_chars]) noexcept {
+  static_assert(k_signal_name_chars == k_label_chars);
   out[0] = 0;
   append(out, "SIG");
   if (const char* abbrev = sigabbrev_np(sig)) {
@@ -58,6 +62,19 @@ void signal_name(int sig, char out[k_label_chars]) {
     append_number(out, static_cast<unsigned>(sig));
   }
 }
+
+int signal_by_name(const char* name) noexcept {
+  char n[k_signal_name_chars];
+  for (int sig = 1; sig < k_signals; ++sig) {
+    signal_name(sig, n);
+    if (strcmp(n, name) == 0) return sig;
+  }
+  return 0;
+}
+
+void set_signal_line_hook(signal_line_hook h) noexcept { g_line_hook.store(h, std::memory_order_release); }
+
+namespace {
 
 void name_line(unsigned line, const char* name) {
   static const char* const k_prefix[6] = {"IN-", "IN-", "", "", "", ""};
@@ -89,7 +106,7 @@ unsigned signal_line(int sig) noexcept {
     }
     if (line >= k_shared_signal_line) line = k_shared_signal_line;
     if (line != k_shared_signal_line) {
-      char name[k_label_chars];
+      char name[k_signal_name_chars];
       signal_name(sig, name);
       name_line(line, name);
       g_signal_of[line].store(sig, std::memory_order_release);
@@ -97,6 +114,8 @@ unsigned signal_line(int sig) noexcept {
       g_signal_of[line].store(-1, std::memory_order_release);  // its generic name, SIGNAL, is its name
     }
     g_line_of[sig].store(static_cast<std::uint8_t>(line + 1), std::memory_order_release);
+    if (line != k_shared_signal_line)
+      if (signal_line_hook h = g_line_hook.load(std::memory_order_acquire)) h(sig, line);
     return line;
   }
   // Another assignment of `sig` is under way (maybe the code this handler

@@ -41,4 +41,17 @@ void assign_signal_lines(const sigset_t& set) noexcept;
 // is.
 std::uint8_t signal_lines_unblocked(const sigset_t& blocked, std::uint8_t lines) noexcept;
 
+// "SIGUSR1", "SIGRTMIN+3", "SIG33": the name a line of `sig` is given
+// (async-signal-safe). `out` has room for k_signal_name_chars.
+constexpr unsigned k_signal_name_chars = 32;
+void signal_name(int sig, char (&out)[k_signal_name_chars]) noexcept;
+// The signal named so (1..64), 0 for none.
+int signal_by_name(const char* name) noexcept;
+// Run when a signal gets a line of its own (not the shared one), after its
+// labels are published; possibly in a signal handler, so it must be
+// async-signal-safe. The graph store's imported signal usage is applied
+// to the line this way (core/imports.hpp).
+using signal_line_hook = void (*)(int sig, unsigned line);
+void set_signal_line_hook(signal_line_hook h) noexcept;
+
 LOCKDEP_INTERNAL_END

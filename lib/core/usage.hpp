@@ -60,7 +60,8 @@ constexpr bool is_signal_state(unsigned state) { return state >= k_first_signal_
 constexpr bool is_signal_bit(unsigned b) { return is_irq_bit(b) && is_signal_state(state_of(b)); }
 // The four bits of state `s`.
 constexpr std::uint32_t state_bits(unsigned s) { return 0xfu << state_base(s); }
-// Every signal line's bits (graph stores record none: lines are per process).
+// Every signal line's bits (lines are per process: graph stores record
+// them by the signal's name, store/schema.hpp signal_usage).
 constexpr std::uint32_t k_signal_usage_mask = ~0u << state_base(k_first_signal_state);
 
 constexpr bool is_read_bit(unsigned b) { return b & k_read_bit; }
@@ -75,6 +76,9 @@ const char* state_label(unsigned b) noexcept;
 // ("+.+.|SIGUSR1:-."). At most k_usage_chars of them, then a NUL.
 constexpr unsigned k_usage_chars = 4 + k_signal_lines * 24;
 void usage_chars(std::uint32_t mask, char out[k_usage_chars + 1]);
+// The two characters of one state whose four bits are `four` (IN-W, IN-R,
+// ON-W, ON-R from bit 0): '.', '-' (used in), '+' (enabled), '?' (both).
+void state_usage_chars(std::uint32_t four, char out[2]);
 
 // The bits that conflict with `b` on one class (the single-lock rules):
 // IN-S-W vs S-ON-W/R, IN-S-R vs S-ON-W, S-ON-W vs IN-S-W/R, S-ON-R vs IN-S-W.

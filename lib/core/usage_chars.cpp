@@ -18,18 +18,21 @@ constexpr const char* k_kernel_states_names[] = {LOCKDEP_USAGE_STATES(LOCKDEP_ST
 #undef LOCKDEP_STATE_NAMES
 
 void two_chars(std::uint32_t mask, unsigned state, char* out) {
+  state_usage_chars(mask >> state_base(state) & 0xfu, out);
+}
+
+}  // namespace
+
+void state_usage_chars(std::uint32_t four, char out[2]) {
   for (unsigned read = 0; read < 2; ++read) {
-    const unsigned in = state_base(state) + read;
-    const bool used_in = mask & bit_mask(in);
-    const bool enabled = mask & bit_mask(in + k_dir_bit);
+    const bool used_in = four & bit_mask(read);
+    const bool enabled = four & bit_mask(read + k_dir_bit);
     char c = '.';
     if (enabled) c = used_in ? '?' : '+';
     else if (used_in) c = '-';
     out[read] = c;
   }
 }
-
-}  // namespace
 
 const char* usage_label(unsigned b) noexcept {
   if (b == used) return "INITIAL USE";

@@ -40,6 +40,10 @@ std::string class_state(const class_snapshot& c) {
 
 stack_trace make_trace(std::uint32_t id) {
   stack_trace t;
+  if (is_imported_trace(id)) {  // a usage bit of another process (core/imports.hpp)
+    t.imported = true;
+    return t;
+  }
   unsigned n = 0;
   const std::uintptr_t* f = trace_frames(id, &n);
   t.frames.assign(f, f + n);

@@ -55,6 +55,11 @@ class writer {
   // Frames indented by `spaces`.
   void trace(const stack_trace& t, unsigned spaces) {
     const std::size_t n = t.frames.size();
+    if (n == 0 && t.imported) {
+      f("%s(recorded by another process: the graph store keeps no stack for a usage bit)\n",
+        std::string(spaces, ' '));
+      return;
+    }
     if (n == 0) {
       f("%s(no stack trace: stacktrace=0 or trace storage full)\n", std::string(spaces, ' '));
       return;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/imports.hpp"
+#include "core/signal_lines.hpp"
 #include "core/spin_mutex.hpp"
 #include "lockdep/report.hpp"
 #include "options/option_table.hpp"
@@ -122,11 +123,23 @@ bool write_batch(store_runtime& r, unsigned n) {
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(from_class, to_class) DO UPDATE"
                      " SET bits = bits | excluded.bits;",
                      -1, &dep, nullptr);
-  bool ok = dep != nullptr;
+  sqlite3_stmt* sig = nullptr;
+  sqlite3_prepare_v2(r.db,
+                     "INSERT INTO signal_usage(class, signal, bits) VALUES(?1, ?2, ?3)"
+                     " ON CONFLICT(class, signal) DO UPDATE SET bits = bits | excluded.bits;",
+                     -1, &sig, nullptr);
+  bool ok = dep != nullptr && sig != nullptr;
   for (unsigned i = 0; i < n && ok; ++i) {
     const recorded_item& it = r.batch[i];
     const std::int64_t from = class_id(r, it.from, it.from_usage);
     if (!from) ok = false;
+    if (!it.dependency && it.signal[0] && ok) {
+      sqlite3_reset(sig);
+      sqlite3_bind_int64(sig, 1, from);
+      sqlite3_bind_text(sig, 2, it.signal, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int(sig, 3, 1 << (it.bits & 3u));
+      ok = sqlite3_step(sig) == SQLITE_DONE;
+    }
     if (!it.dependency || !ok) continue;
     const std::int64_t to = class_id(r, it.to, it.to_usage);
     const std::string stack = stack_text(r.frames, it);
@@ -141,6 +154,7 @@ bool write_batch(store_runtime& r, unsigned n) {
     ok = to && sqlite3_step(dep) == SQLITE_DONE;
   }
   sqlite3_finalize(dep);
+  sqlite3_finalize(sig);
   if (ok && store_exec(r.db, "COMMIT;")) return true;
   store_exec(r.db, "ROLLBACK;");
   r.class_ids.clear();  // ids of a rolled-back insert are not in the store
@@ -244,8 +258,20 @@ bool import_store(store_runtime& r) {
                     static_cast<std::uint32_t>(sqlite3_column_int64(st, 0)) & ~k_imported_trace});
   }
   sqlite3_finalize(st);
+  // Signal usage by the signal's name, for the line it has (or gets) here.
+  std::vector<imported_signal_usage> signals;
+  sqlite3_prepare_v2(r.db, "SELECT class, signal, bits FROM signal_usage;", -1, &st, nullptr);
+  while (st && sqlite3_step(st) == SQLITE_ROW) {
+    auto c = index.find(sqlite3_column_int64(st, 0));
+    const unsigned char* name = sqlite3_column_text(st, 1);
+    const int sig = name ? signal_by_name(reinterpret_cast<const char*>(name)) : 0;
+    if (c == index.end() || !sig) continue;
+    signals.push_back({c->second, sig, static_cast<std::uint8_t>(sqlite3_column_int(st, 2) & 15)});
+  }
+  sqlite3_finalize(st);
   if (import_graph(classes.data(), static_cast<std::uint32_t>(classes.size()), deps.data(),
-                   static_cast<std::uint32_t>(deps.size())))
+                   static_cast<std::uint32_t>(deps.size()), signals.data(),
+                   static_cast<std::uint32_t>(signals.size())))
     return true;
   if (!r.warned_import)  // once, not again at each lockdep::reset()
     warn(r.path + ": the store is larger than this process's tables (max_classes, max_dependencies); part of it was loaded");

@@ -18,7 +18,9 @@ const char* const k_create_sql =
     " usage INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS deps(id INTEGER PRIMARY KEY, from_class INTEGER NOT NULL,"
     " to_class INTEGER NOT NULL, bits INTEGER NOT NULL, stack TEXT, program TEXT, test TEXT,"
-    " pid INTEGER, UNIQUE(from_class, to_class));";
+    " pid INTEGER, UNIQUE(from_class, to_class));"
+    "CREATE TABLE IF NOT EXISTS signal_usage(class INTEGER NOT NULL, signal TEXT NOT NULL,"
+    " bits INTEGER NOT NULL, PRIMARY KEY(class, signal)) WITHOUT ROWID;";
 
 bool query_int(sqlite3* db, const char* sql, long* out, std::string* error) {
   sqlite3_stmt* st = nullptr;
@@ -64,7 +66,27 @@ bool set_wal(sqlite3* db, std::string* error) {
   }
 }
 
+// Format 1 -> 2: the signal_usage table. Another process may migrate at
+// the same time: the version is read again inside the write transaction.
+bool migrate(sqlite3* db, std::string* error) {
+  if (!store_exec(db, "BEGIN IMMEDIATE;", error)) return false;
+  long version = 0;
+  const std::string sql = std::string(k_create_sql) + "PRAGMA user_version=" + std::to_string(k_store_version) + ";";
+  const bool ok = query_int(db, "PRAGMA user_version;", &version, error) &&
+                  (version >= k_store_version || store_exec(db, sql.c_str(), error));
+  if (ok && store_exec(db, "COMMIT;", error)) return true;
+  store_exec(db, "ROLLBACK;");
+  return false;
+}
+
 }  // namespace
+
+bool store_has_signal_usage(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  const bool has = sqlite3_prepare_v2(db, "SELECT bits FROM signal_usage LIMIT 0;", -1, &st, nullptr) == SQLITE_OK;
+  sqlite3_finalize(st);
+  return has;
+}
 
 bool store_exec(sqlite3* db, const char* sql, std::string* error) {
   char* msg = nullptr;
@@ -118,11 +140,15 @@ sqlite3* open_store(const std::string& path, bool create, std::string* error) {
   }
   const long app = h.app, version = h.version;
   if (app != k_store_application_id) return fail("is not a lockdep graph store (an SQLite file of another application)");
-  if (version != k_store_version)
+  if (version < k_oldest_store_version || version > k_store_version)
     return fail("is a lockdep graph store of format version " + std::to_string(version) + "; this lockdep reads version " +
                 std::to_string(k_store_version));
   if (!set_wal(db, &e)) return fail("cannot use WAL mode: " + e);
   store_exec(db, "PRAGMA synchronous=NORMAL;");
+  // A reader (create false: lockdep-graph) of a store it cannot migrate, a
+  // read-only artifact, reads it as format 1: no signal usage.
+  if (version < k_store_version && !migrate(db, &e) && create)
+    return fail("cannot be migrated to format version " + std::to_string(k_store_version) + ": " + e);
   return db;
 }
 

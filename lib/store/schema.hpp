@@ -5,6 +5,13 @@
 //   deps(id, from_class, to_class, bits,        one row per ordered pair of
 //        stack, program, test, pid)             classes; bits OR'ed, the rest
 //                                               from the first recording
+//   signal_usage(class, signal, bits)           a class's usage in a signal's
+//                                               state, by the signal's name
+//                                               ("SIGUSR1"); bits OR'ed
+//
+// Format 2 added signal_usage; a format-1 store is migrated by open_store
+// (the table created, user_version raised in one transaction); read-only
+// readers (merge's shards) read it as one without signal usage.
 //
 // A store is an SQLite database in WAL mode whose application_id is
 // k_store_application_id and whose user_version is k_store_version; every
@@ -23,7 +30,8 @@
 LOCKDEP_INTERNAL_BEGIN
 
 constexpr int k_store_application_id = 0x4c4b4447;  // "LKDG"
-constexpr int k_store_version = 1;
+constexpr int k_store_version = 2;
+constexpr int k_oldest_store_version = 1;  // read, and migrated when written
 
 // Opens the store at `path`, creating it (with `create`) when the file is
 // absent or empty. nullptr with a sentence in *error when it cannot be
@@ -57,6 +65,12 @@ class usage_translation {
 // merge (its row keeps the first run's stack and name). A store without the
 // column counts one run a row; the runtime never writes it.
 bool deps_have_runs(sqlite3* db);
+
+// signal_usage.bits: a signal's state as the usage word lays every state
+// out (core/usage.hpp): IN-W, IN-R, ON-W, ON-R from bit 0. Signals have
+// no line number in a store: each process gives its signals lines of its
+// own (core/signal_lines.hpp), so a store names the signal.
+bool store_has_signal_usage(sqlite3* db);
 
 // The parts of a descriptor (core/imports.hpp):
 // "<site>|<name>|<subclass>|<inner>|<outer>".

@@ -12,6 +12,10 @@
 //                        hardirqs on
 //   nest_irqs_off X Y    spinlock Y taken under X with hardirqs off
 //   take_irqs_on X       spinlock X taken with hardirqs on (X, Y: irq, M, U)
+//   sig_handler SIG      lock S taken in signal SIG's handler (install_signal_handler)
+//   sig_take SIG         SIG's handler installed, S taken with SIG unblocked
+//   sig_take_blocked SIG the same with SIG blocked (signals_blocked_scope)
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,7 +37,11 @@ lockdep::mutex a_sibling{"store.A2"};
 lockdep::spinlock irq_lock{"store.irq"};
 lockdep::spinlock middle_lock{"store.M"};
 lockdep::spinlock unsafe_lock{"store.U"};
+lockdep::mutex sig_lock{"store.S"};
 std::atomic<int> circular{0}, other{0};
+
+void sig_noop(int) {}
+void sig_take_lock(int) { std::lock_guard<lockdep::mutex> g(sig_lock); }
 
 template <class M1, class M2>
 void nest(M1& outer, M2& inner) {
@@ -101,6 +109,18 @@ int main(int argc, char** argv) {
     nest(*spinlock_named(argv[2]), *spinlock_named(argv[3]));
   } else if (mode == "take_irqs_on" && argc == 3) {
     std::lock_guard<lockdep::spinlock> g(*spinlock_named(argv[2]));
+  } else if (mode == "sig_handler" && argc == 3) {
+    const int sig = std::atoi(argv[2]);
+    if (lockdep::install_signal_handler(sig, &sig_take_lock) != 0) return 4;
+    raise(sig);  // delivered before raise returns, SIG blocked in the handler
+  } else if ((mode == "sig_take" || mode == "sig_take_blocked") && argc == 3) {
+    const int sig = std::atoi(argv[2]);
+    if (lockdep::install_signal_handler(sig, &sig_noop) != 0) return 4;
+    sigset_t set;
+    sigemptyset(&set);
+    if (mode == "sig_take_blocked") sigaddset(&set, sig);
+    lockdep::signals_blocked_scope blocked(set);
+    std::lock_guard<lockdep::mutex> g(sig_lock);
   } else if (mode == "fork_ba") {
     const pid_t pid = fork();
     if (pid == 0) {

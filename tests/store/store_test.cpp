@@ -81,9 +81,42 @@ TEST_F(GraphStore, UsageBitsRecordedByAnotherProcessAreChecked) {
   EXPECT_NE(second.out.find("other=1"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("WARNING: inconsistent lock state"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage."), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("{IN-HARDIRQ-W} state was registered at:\n  (recorded by another process"),
+            std::string::npos)
+      << second.err;
   // Near miss: the same usage in both processes.
   run_result again = child("irqs_on");
   EXPECT_NE(again.out.find("other=0"), std::string::npos) << again.err;
+}
+
+// A signal's usage is stored by the signal's name: S used in SIGUSR1's
+// handler by one process (C++ API), taken with SIGUSR1 unblocked by the
+// next, is inconsistent lock state in the second, named for SIGUSR1.
+TEST_F(GraphStore, SignalUsageRecordedByAnotherProcessIsChecked) {
+  const std::string usr1 = std::to_string(SIGUSR1), usr2 = std::to_string(SIGUSR2);
+  run_result first = child("sig_handler " + usr1);
+  EXPECT_NE(first.out.find("circular=0 other=0"), std::string::npos) << first.err;
+  EXPECT_EQ(count(store_, "signal_usage"), 1);
+  run_result second = child("sig_take " + usr1);
+  EXPECT_NE(second.out.find("other=1"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("WARNING: inconsistent lock state"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("inconsistent {IN-SIGUSR1-W} -> {SIGUSR1-ON-W} usage."), std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("|SIGUSR1:"), std::string::npos) << second.err;
+  // The first process's usage: the store keeps no stack for it, and says so.
+  EXPECT_NE(second.err.find("{IN-SIGUSR1-W} state was registered at:\n  (recorded by another process"),
+            std::string::npos)
+      << second.err;
+}
+
+// Near misses: SIGUSR1 blocked while S is held; another signal's handler.
+TEST_F(GraphStore, SignalUsageOfAnotherSignalOrBlockedIsNotAConflict) {
+  const std::string usr1 = std::to_string(SIGUSR1), usr2 = std::to_string(SIGUSR2);
+  child("sig_handler " + usr1);
+  run_result blocked = child("sig_take_blocked " + usr1);
+  EXPECT_NE(blocked.out.find("circular=0 other=0"), std::string::npos) << blocked.err;
+  run_result other_signal = child("sig_take " + usr2);
+  EXPECT_NE(other_signal.out.find("circular=0 other=0"), std::string::npos) << other_signal.err;
 }
 
 #ifdef GTEST_NAMES_SAMPLE
@@ -229,10 +262,34 @@ TEST_F(GraphStore, AStoreOfAnotherVersionIsRefused) {
   sqlite3_close(db);
   run_result r = child("ba");
   EXPECT_NE(r.out.find("circular=0"), std::string::npos) << "nothing imported: " << r.err;
-  EXPECT_NE(r.err.find("graph_store=" + store_ + " is a lockdep graph store of format version 99; this lockdep reads version 1"),
+  EXPECT_NE(r.err.find("graph_store=" + store_ + " is a lockdep graph store of format version 99; this lockdep reads version 2"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(count(store_, "deps"), 1);  // and nothing written to it
+}
+
+// Format 1 (before signal_usage) is migrated: its dependencies kept and
+// imported, the table added, the version raised.
+TEST_F(GraphStore, AStoreOfFormatOneIsMigrated) {
+  child("ab");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(store_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE signal_usage; PRAGMA user_version=1;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(count(store_, "signal_usage"), -1);
+  EXPECT_EQ(tool("check " + store_).status, 0);  // lockdep-graph reads it (and migrates it)
+  run_result r = child("ba");
+  EXPECT_NE(r.out.find("circular=1"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(count(store_, "signal_usage"), 0);
+  long version = -1;
+  ASSERT_EQ(sqlite3_open(store_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version;", -1, &st, nullptr), SQLITE_OK);
+  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_EQ(version, 2);
 }
 
 TEST_F(GraphStore, AStoreThatCannotBeOpenedIsOneWarning) {

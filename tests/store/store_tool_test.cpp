@@ -173,6 +173,30 @@ TEST_F(GraphCheck, FindsAnInconsistentLockStateAcrossStores) {
   EXPECT_NE(both.out.find("0 irq inversions, 1 inconsistent lock state\n"), std::string::npos) << both.out;
 }
 
+// Signals by name (C++ API): S used in SIGUSR1's handler by one run and
+// with SIGUSR1 unblocked by another; whatever line SIGUSR1 had in each run.
+TEST_F(GraphCheck, FindsAnInconsistentSignalStateAcrossStores) {
+  const std::string s1 = dir_ + "/handler.db", s2 = dir_ + "/on.db";
+  child("sig_handler " + std::to_string(SIGUSR1), "Sig.Handler", s1);
+  child("sig_take " + std::to_string(SIGUSR1), "Sig.Enabled", s2);
+  run_result both = tool("check " + s1 + " " + s2);
+  EXPECT_EQ(both.status, 1) << both.out;
+  EXPECT_NE(both.out.find("inconsistent {IN-SIGUSR1-W} -> {SIGUSR1-ON-W} usage.\n(store.S){"), std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("|SIGUSR1:?.}\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("  <SIGUSR1>\n"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("0 irq inversions, 1 inconsistent lock state\n"), std::string::npos) << both.out;
+}
+
+// Near misses: SIGUSR1 blocked around S; another signal's state.
+TEST_F(GraphCheck, StaysSilentForABlockedOrAnotherSignal) {
+  const std::string s1 = dir_ + "/handler.db", s2 = dir_ + "/blocked.db", s3 = dir_ + "/usr2.db";
+  child("sig_handler " + std::to_string(SIGUSR1), "Sig.Handler", s1);
+  child("sig_take_blocked " + std::to_string(SIGUSR1), "Sig.Blocked", s2);
+  child("sig_take " + std::to_string(SIGUSR2), "Sig.Other", s3);
+  expect_clean(s1 + " " + s2 + " " + s3);
+}
+
 // A store written by a build with another interrupt-state table (here one
 // more state first, "NMI"): its usage words are read, merged and written by
 // state name.

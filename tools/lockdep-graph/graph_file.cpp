@@ -1,6 +1,7 @@
 // Loading stores and finding strong cycles (graph_file.hpp).
 #include "graph_file.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include "core/dep_types.hpp"
@@ -36,6 +37,19 @@ bool load_store(const std::string& path, loaded_graph& g, std::string* error) {
     local[sqlite3_column_int64(st, 0)] = it->second;
   }
   sqlite3_finalize(st);
+  if (store_has_signal_usage(db)) {
+    sqlite3_prepare_v2(db, "SELECT class, signal, bits FROM signal_usage;", -1, &st, nullptr);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+      auto c = local.find(sqlite3_column_int64(st, 0));
+      if (c == local.end()) continue;
+      const std::string name = column_text(st, 1);
+      auto known = std::find(g.signals.begin(), g.signals.end(), name);
+      const auto sig = static_cast<std::uint32_t>(known - g.signals.begin());
+      if (known == g.signals.end()) g.signals.push_back(name);
+      g.signal_usage[{c->second, sig}] |= static_cast<std::uint8_t>(sqlite3_column_int(st, 2) & 15);
+    }
+    sqlite3_finalize(st);
+  }
   const auto store = static_cast<std::uint32_t>(g.paths.size());
   g.paths.push_back(path);
   sqlite3_prepare_v2(db,

@@ -35,6 +35,10 @@ struct loaded_graph {
   std::vector<edge> edges;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> edge_ids;
   std::vector<std::vector<std::uint32_t>> after;  // class -> edges leaving it
+  // Signal usage (store/schema.hpp signal_usage): each signal its own
+  // interrupt state, named as the stores name it ("SIGUSR1").
+  std::vector<std::string> signals;                       // in first-seen order
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint8_t> signal_usage;  // (class, signal) -> bits
 };
 
 // Adds the store at `path` to `g`; false with a message in *error.

@@ -18,10 +18,13 @@
 
 namespace lockdep_graph {
 
+// Each signal of the stores' signal_usage is a state of its own, as
+// HARDIRQ and SOFTIRQ are: its bits never meet another signal's.
 struct irq_problem {
-  unsigned state = 0;             // the interrupt state (core/usage.hpp)
+  unsigned state = 0;             // the interrupt state (core/usage.hpp), if not a signal
+  int signal = -1;                // else the signal (index into loaded_graph::signals)
   std::uint32_t safe = 0, unsafe = 0;  // classes; equal for an inconsistent state
-  unsigned safe_bit = 0, unsafe_bit = 0;  // usage bits
+  unsigned safe_bit = 0, unsafe_bit = 0;  // usage bits (a signal's: 0..3, as in signal_usage)
   std::vector<std::uint32_t> path;  // edge ids, safe -> ... -> unsafe; empty when inconsistent
 };
 

@@ -125,7 +125,7 @@ sqlite3* open_shard(const std::string& path, std::string* error) {
   store_exec(db, "PRAGMA mmap_size=1073741824;");
   const long app = query_int(db, "PRAGMA application_id;"), version = query_int(db, "PRAGMA user_version;");
   if (app != k_store_application_id) *error = "is not a lockdep graph store";
-  else if (version != k_store_version)
+  else if (version < k_oldest_store_version || version > k_store_version)
     *error = "is a lockdep graph store of format version " + std::to_string(version) +
              "; this lockdep reads version " + std::to_string(k_store_version);
   else return db;
@@ -152,6 +152,25 @@ bool load_keys(output& o) {
     s.bits = (s.bits | static_cast<std::uint32_t>(sqlite3_column_int(deps.st, 3))) & 0xffu;
   }
   return classes.st && deps.st;
+}
+
+// A shard's signal usage (a format-1 shard has none): few rows, upserted.
+bool merge_signal_usage(output& o, sqlite3* shard, const std::vector<std::uint32_t>& local) {
+  if (!store_has_signal_usage(shard)) return true;
+  statement rows(shard, "SELECT class, signal, bits FROM signal_usage;");
+  statement add(o.db,
+                "INSERT INTO signal_usage(class, signal, bits) VALUES(?1, ?2, ?3)"
+                " ON CONFLICT(class, signal) DO UPDATE SET bits = bits | excluded.bits;");
+  bool ok = rows.st && add.st;
+  while (ok && sqlite3_step(rows.st) == SQLITE_ROW) {
+    const std::int64_t id = sqlite3_column_int64(rows.st, 0);
+    if (id <= 0 || static_cast<std::size_t>(id) >= local.size() || !local[static_cast<std::size_t>(id)]) continue;
+    sqlite3_bind_int64(add.st, 1, local[static_cast<std::size_t>(id)]);
+    sqlite3_bind_value(add.st, 2, sqlite3_column_value(rows.st, 1));
+    sqlite3_bind_int(add.st, 3, sqlite3_column_int(rows.st, 2));
+    ok = add.run();
+  }
+  return ok;
 }
 
 bool merge_shard(output& o, sqlite3* shard, std::string* error) {
@@ -188,6 +207,7 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
     const std::int64_t id = sqlite3_column_int64(classes.st, 0);
     if (id > 0 && static_cast<std::size_t>(id) < local.size()) local[static_cast<std::size_t>(id)] = it->second;
   }
+  if (ok) ok = merge_signal_usage(o, shard, local);
   while (ok && sqlite3_step(deps.st) == SQLITE_ROW) {
     auto class_of = [&](int col) -> std::uint32_t {
       const std::int64_t id = sqlite3_column_int64(deps.st, col);
@@ -205,7 +225,13 @@ bool merge_shard(output& o, sqlite3* shard, std::string* error) {
       sqlite3_bind_int64(add_dep.st, 1, from);
       sqlite3_bind_int64(add_dep.st, 2, to);
       sqlite3_bind_int(add_dep.st, 3, bits);
-      for (int c = 0; c < 4; ++c) sqlite3_bind_value(add_dep.st, 4 + c, sqlite3_column_value(origin.st, c));
+      // The origin's text as it is in the shard's page (SQLITE_STATIC: valid
+      // until origin is reset, after the insert): no copy.
+      for (int c = 0; c < 3; ++c) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(origin.st, c));
+        sqlite3_bind_text(add_dep.st, 4 + c, text, text ? sqlite3_column_bytes(origin.st, c) : 0, SQLITE_STATIC);
+      }
+      sqlite3_bind_int64(add_dep.st, 7, sqlite3_column_int64(origin.st, 3));
       sqlite3_bind_int64(add_dep.st, 8, runs);
       ok = ok && add_dep.run();
       sqlite3_reset(origin.st);

@@ -11,10 +11,18 @@ namespace lockdep_graph {
 
 using namespace lockdep::internal;
 
+// The kernel states' characters, then "|SIGUSR1:-." for each signal the
+// class has usage in, as in-process reports print a line's.
 std::string name_of(const loaded_graph& g, std::uint32_t c) {
   char u[k_usage_chars + 1];
-  usage_chars(g.usage[c], u);
-  return "(" + descriptor_label(g.descriptors[c]) + "){" + u + "}";
+  usage_chars(g.usage[c] & ~k_signal_usage_mask, u);
+  std::string chars = u;
+  for (auto it = g.signal_usage.lower_bound({c, 0}); it != g.signal_usage.end() && it->first.first == c; ++it) {
+    char two[2];
+    state_usage_chars(it->second, two);
+    chars += "|" + g.signals[it->first.second] + ":" + std::string(two, 2);
+  }
+  return "(" + descriptor_label(g.descriptors[c]) + "){" + chars + "}";
 }
 std::string plain(const loaded_graph& g, std::uint32_t c) { return descriptor_label(g.descriptors[c]); }
 
@@ -83,42 +91,65 @@ void banner(const char* title, const std::string& detail) {
               std::string(t.size(), '-').c_str());
 }
 
+// A problem's labels: the core's for a kernel state; a signal's built from
+// its name, as signal lines are named (core/signal_lines.hpp).
+std::string usage_text(const loaded_graph& g, const irq_problem& p, unsigned bit) {
+  if (p.signal < 0) return usage_label(bit);
+  static const char* const k_prefix[4] = {"IN-", "IN-", "", ""};
+  static const char* const k_suffix[4] = {"-W", "-R", "-ON-W", "-ON-R"};
+  return k_prefix[bit & 3u] + g.signals[static_cast<std::size_t>(p.signal)] + k_suffix[bit & 3u];
+}
+std::string state_text(const loaded_graph& g, const irq_problem& p, unsigned bit) {
+  if (p.signal < 0) return state_label(bit);
+  return g.signals[static_cast<std::size_t>(p.signal)] + (is_read_bit(bit) ? "-READ" : "");
+}
+// "<Interrupt>", or the signal arriving: "<SIGUSR1>".
+std::string interrupt_text(const loaded_graph& g, const irq_problem& p) {
+  return p.signal < 0 ? "<Interrupt>" : "<" + g.signals[static_cast<std::size_t>(p.signal)] + ">";
+}
+
 // The kernel's interrupt scenario (print_irq_lock_scenario): the middle
-// class is the safe class's neighbour on the path.
-void irq_scenario(const std::string& safe, const std::string& middle, const std::string& unsafe) {
+// class is the safe class's neighbour on the path. A signal's other side
+// blocks it where the kernel's disables irqs.
+void irq_scenario(const loaded_graph& g, const irq_problem& p, const std::string& safe, const std::string& middle,
+                  const std::string& unsafe) {
   if (middle != unsafe) std::printf("Chain exists of:\n  %s --> %s --> %s\n\n", safe.c_str(), middle.c_str(), unsafe.c_str());
   std::printf(" Possible interrupt unsafe locking scenario:\n\n       CPU0                    CPU1\n"
               "       ----                    ----\n");
   std::printf("  lock(%s);\n", unsafe.c_str());
-  std::printf("                               local_irq_disable();\n");
+  if (p.signal < 0)
+    std::printf("                               local_irq_disable();\n");
+  else
+    std::printf("                               block(%s);\n", g.signals[static_cast<std::size_t>(p.signal)].c_str());
   std::printf("                               lock(%s);\n", safe.c_str());
   std::printf("                               lock(%s);\n", middle.c_str());
-  std::printf("  <Interrupt>\n    lock(%s);\n\n *** DEADLOCK ***\n\n", safe.c_str());
+  std::printf("  %s\n    lock(%s);\n\n *** DEADLOCK ***\n\n", interrupt_text(g, p).c_str(), safe.c_str());
 }
 
 }  // namespace
 
 void print_irq_problem(const loaded_graph& g, const irq_problem& p) {
-  const std::string state = state_label(p.safe_bit);
+  const std::string state = state_text(g, p, p.safe_bit);
+  const std::string safe_usage = usage_text(g, p, p.safe_bit), unsafe_usage = usage_text(g, p, p.unsafe_bit);
   if (p.path.empty()) {
     banner("WARNING: inconsistent lock state",
            "lockdep-graph check: one class in the recorded graph, its usage merged from the runs");
-    std::printf("inconsistent {%s} -> {%s} usage.\n", usage_label(p.safe_bit), usage_label(p.unsafe_bit));
+    std::printf("inconsistent {%s} -> {%s} usage.\n", safe_usage.c_str(), unsafe_usage.c_str());
     std::printf("%s\n(the runs recorded both; the stores keep no stack for a usage bit)\n\n", name_of(g, p.safe).c_str());
     std::printf("other info that might help us debug this:\n Possible unsafe locking scenario:\n\n"
-                "       CPU0\n       ----\n  lock(%s);\n  <Interrupt>\n    lock(%s);\n\n *** DEADLOCK ***\n\n",
-                plain(g, p.safe).c_str(), plain(g, p.safe).c_str());
+                "       CPU0\n       ----\n  lock(%s);\n  %s\n    lock(%s);\n\n *** DEADLOCK ***\n\n",
+                plain(g, p.safe).c_str(), interrupt_text(g, p).c_str(), plain(g, p.safe).c_str());
     return;
   }
   banner("WARNING: possible irq lock inversion dependency detected",
          "lockdep-graph check: a path of " + std::to_string(p.path.size()) +
              (p.path.size() == 1 ? " dependency" : " dependencies") + " in the recorded graph");
-  std::printf("lock %s is %s-safe (%s)\n", name_of(g, p.safe).c_str(), state.c_str(), usage_label(p.safe_bit));
-  std::printf("but this lock took another, %s-unsafe lock (%s) in the past:\n %s\n\n", state_label(p.unsafe_bit),
-              usage_label(p.unsafe_bit), name_of(g, p.unsafe).c_str());
+  std::printf("lock %s is %s-safe (%s)\n", name_of(g, p.safe).c_str(), state.c_str(), safe_usage.c_str());
+  std::printf("but this lock took another, %s-unsafe lock (%s) in the past:\n %s\n\n",
+              state_text(g, p, p.unsafe_bit).c_str(), unsafe_usage.c_str(), name_of(g, p.unsafe).c_str());
   std::printf("\nand interrupts could create inverse lock ordering between them.\n\n\n"
               "other info that might help us debug this:\n");
-  irq_scenario(plain(g, p.safe), plain(g, g.edges[p.path.front()].to), plain(g, p.unsafe));
+  irq_scenario(g, p, plain(g, p.safe), plain(g, g.edges[p.path.front()].to), plain(g, p.unsafe));
   std::printf("the dependencies from the 1st lock to the 2nd lock:\n\n-> #0 %s\n", name_of(g, p.safe).c_str());
   for (std::size_t i = 0; i < p.path.size(); ++i) {
     const edge& e = g.edges[p.path[i]];
