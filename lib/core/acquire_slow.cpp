@@ -79,7 +79,7 @@ void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
   }
   held_lock& hl = ts->held[depth];
   if (!callers) callers = unwound_callers(ip);
-  fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
+  fill_entry(hl, *ts, m, cls, read, trylock, cls->validate, ip, callers);
   hl.nest_lock = nest;
   std::uint32_t trace = 0;
   validate_and_push(*ts, hl, trace);

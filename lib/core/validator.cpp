@@ -17,10 +17,10 @@ LOCKDEP_INTERNAL_BEGIN
 namespace {
 
 LOCKDEP_ALWAYS_INLINE void push_warm(thread_state& ts, unsigned depth, lock_map& m, lock_class* cls, unsigned read,
-                                     bool trylock, std::uint64_t key, std::uintptr_t ip,
+                                     bool trylock, bool check, std::uint64_t key, std::uintptr_t ip,
                                      const std::uintptr_t* callers) {
   held_lock& hl = ts.held[depth];
-  fill_entry(hl, ts, m, cls, read, trylock, ip, callers);
+  fill_entry(hl, ts, m, cls, read, trylock, check, ip, callers);
   ts.chain_key = key;
   ts.depth.store(depth + 1, std::memory_order_relaxed);
 }
@@ -47,7 +47,8 @@ LOCKDEP_NOINLINE void acquire_front_miss(thread_state* ts, lock_map& m, unsigned
   lock_class* cls = class_of(m, flags);
   if (!cls || !core_unchecked().chains.contains(key)) return acquire_slow(ts, m, flags, nullptr, ip, callers);
   front_slot(*ts, key) = key ^ salt;
-  push_warm(*ts, ts->depth.load(std::memory_order_relaxed), m, cls, flags & k_read_mask, false, key, ip, callers);
+  push_warm(*ts, ts->depth.load(std::memory_order_relaxed), m, cls, flags & k_read_mask, false, true, key, ip,
+            callers);
 }
 
 // The warm paths themselves, inlined into each public entry point: acquire
@@ -65,7 +66,7 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
   if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip, callers);
   const unsigned read = flags & k_read_mask;
   const bool trylock = flags & k_trylock;
-  const std::uint64_t key = chain_mix(ts->chain_key, hlock_id(cls, read));
+  const std::uint64_t key = chain_key_step(ts->chain_key, cls->chain_hash[read]);
   if (cls->validate) {
     const std::uint32_t need = ts->need[trylock][read != 0];
     if ((cls->usage.load(std::memory_order_relaxed) & need) != need)
@@ -73,8 +74,10 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
     // A validated chain: the thread's front cache, else the shared table.
     if (!trylock && front_slot(*ts, key) != (key ^ g_front_salt.load(std::memory_order_relaxed)))
       return acquire_front_miss(ts, m, flags, key, ip, callers);
+    // Pushed here, not after the if: `check` is then a constant on both paths.
+    return push_warm(*ts, depth, m, cls, read, trylock, true, key, ip, callers);
   }
-  push_warm(*ts, depth, m, cls, read, trylock, key, ip, callers);
+  push_warm(*ts, depth, m, cls, read, trylock, false, key, ip, callers);
 }
 
 LOCKDEP_ALWAYS_INLINE bool release_warm(lock_map& m, std::uintptr_t ip) {
