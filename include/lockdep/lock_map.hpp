@@ -108,11 +108,11 @@ enum acquire_flags : unsigned {
   k_subclass_shift = 5u,           // 3 bits
   k_bad_subclass = 1u << 8,        // caller passed a subclass outside 0..7
 };
-LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept;
+LOCKDEP_ENTRY_POINT void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept;
 // acquire(m, 0, nullptr): a plain exclusive lock(), the most common call.
 // Its own entry so the warm path is compiled for constant flags (no read,
 // trylock, subclass or nest tests, no computed usage index).
-LOCKDEP_NOINLINE void acquire_exclusive(lock_map& m) noexcept;
+LOCKDEP_ENTRY_POINT void acquire_exclusive(lock_map& m) noexcept;
 // The same acquisition from code built without optimisation, where the
 // function the lockdep headers inline into (a std::lock_guard constructor,
 // std::unique_lock::lock, a wrapper's Lock()) is a frame of its own:
@@ -135,7 +135,7 @@ LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept {
   acquire_from(m, 0, nullptr, __builtin_frame_address(0));
 }
 #endif
-LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
+LOCKDEP_ENTRY_POINT bool release(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
 // Contended acquisitions only (the real try_lock failed): note the lock the

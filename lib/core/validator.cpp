@@ -16,13 +16,13 @@ LOCKDEP_INTERNAL_BEGIN
 
 namespace {
 
-LOCKDEP_ALWAYS_INLINE void push_warm(thread_state& ts, unsigned depth, lock_map& m, lock_class* cls, unsigned read,
+LOCKDEP_ALWAYS_INLINE void push_warm(thread_state& ts, std::size_t depth, lock_map& m, lock_class* cls, unsigned read,
                                      bool trylock, bool check, std::uint64_t key, std::uintptr_t ip,
                                      const std::uintptr_t* callers) {
   held_lock& hl = ts.held[depth];
   fill_entry(hl, ts, m, cls, read, trylock, check, ip, callers);
   ts.chain_key = key;
-  ts.depth.store(depth + 1, std::memory_order_relaxed);
+  ts.depth.store(static_cast<std::uint32_t>(depth + 1), std::memory_order_relaxed);
 }
 
 LOCKDEP_ALWAYS_INLINE lock_class* class_of(lock_map& m, unsigned flags) {
@@ -62,7 +62,8 @@ LOCKDEP_ALWAYS_INLINE void acquire_warm(lock_map& m, unsigned flags, lock_map* n
                        0))
     return acquire_slow(ts, m, flags, nest, ip, callers);
   lock_class* cls = class_of(m, flags);
-  const unsigned depth = ts->depth.load(std::memory_order_relaxed);
+  // 64-bit: indexing held[] then needs no zero-extension (one register less)
+  const std::size_t depth = ts->depth.load(std::memory_order_relaxed);
   if (__builtin_expect(!cls || depth >= ts->max_depth, 0)) return acquire_slow(ts, m, flags, nest, ip, callers);
   const unsigned read = flags & k_read_mask;
   const bool trylock = flags & k_trylock;
