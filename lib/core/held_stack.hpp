@@ -52,12 +52,12 @@ inline std::uint64_t entry_bits(unsigned read, std::uint8_t irq_context, bool tr
 
 // `check` is cls->validate (passed: the warm path knows it as a constant).
 inline void fill_entry(held_lock& hl, thread_state& ts, lock_map& m, lock_class* cls, unsigned read, bool trylock,
-                       bool check, std::uintptr_t ip, const std::uintptr_t* callers = nullptr) {
+                       bool check, std::uintptr_t ip, std::uintptr_t caller_word) {
   hl.instance.store(&m, std::memory_order_relaxed);
   hl.cls.store(cls, std::memory_order_relaxed);
   hl.prev_chain_key = ts.chain_key;
   hl.acquire_ip = ip;
-  hl.callers = callers;
+  hl.caller_word = caller_word;
   set_ctx_and_references(hl, ctx_word(ts.ctx_id, 0));  // hl.ctx_id = ts.ctx_id, hl.references = 0
   // read, trylock, check and nest_merged (constants on the warm path) as one
   // word, then the two bytes taken from the thread's state: fewer
@@ -95,7 +95,7 @@ int find_held(const thread_state& ts, const lock_map& m);
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE void acquire_slow(thread_state* ts, lock_map& m,
                                                                         unsigned flags, lock_map* nest,
                                                                          std::uintptr_t ip,
-                                                                         const std::uintptr_t* callers = nullptr) noexcept;
+                                                                         std::uintptr_t caller_word = 0) noexcept;
 __attribute__((visibility("hidden"))) LOCKDEP_NOINLINE bool release_slow(thread_state* ts, lock_map& m,
                                                                         bool report, std::uintptr_t ip) noexcept;
 
