@@ -34,6 +34,19 @@
 #define LOCKDEP_NOINLINE
 #endif
 
+// Internal: the per-lock entry points (lock_map.hpp). g++ then calls them
+// through the GOT, not a PLT stub, when they live in liblockdep.so (one
+// indirect call instead of a call and an indirect jump per lock and unlock;
+// a static link relaxes it to a direct call). Clang has no such attribute.
+#if defined(__has_attribute)
+#if __has_attribute(noplt)
+#define LOCKDEP_ENTRY_POINT __attribute__((noinline, noplt))
+#endif
+#endif
+#ifndef LOCKDEP_ENTRY_POINT
+#define LOCKDEP_ENTRY_POINT LOCKDEP_NOINLINE
+#endif
+
 // Internal: the caller's column where the compiler has __builtin_COLUMN
 // (clang), else 0; used by lockdep::site::here() (site.hpp), which captures
 // call sites without std::source_location (clang 14 cannot use libstdc++ 12's).

@@ -108,11 +108,15 @@ enum acquire_flags : unsigned {
   k_subclass_shift = 5u,           // 3 bits
   k_bad_subclass = 1u << 8,        // caller passed a subclass outside 0..7
 };
-LOCKDEP_NOINLINE void acquire(lock_map& m, unsigned flags, lock_map* nest) noexcept;
-// acquire(m, 0, nullptr): a plain exclusive lock(), the most common call.
-// Its own entry so the warm path is compiled for constant flags (no read,
-// trylock, subclass or nest tests, no computed usage index).
-LOCKDEP_NOINLINE void acquire_exclusive(lock_map& m) noexcept;
+// `outer` is the return address of the function the lockdep headers are
+// inlined into: where clang -O2 keeps std::unique_lock::lock (or a
+// wrapper's Lock()) a call of its own, the acquisition's address lies in
+// that function and `outer` in the user's, which reports then name.
+LOCKDEP_ENTRY_POINT void acquire(lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t outer) noexcept;
+// acquire(m, 0, nullptr, outer): a plain exclusive lock(), the most common
+// call. Its own entry so the warm path is compiled for constant flags (no
+// read, trylock, subclass or nest tests, no computed usage index).
+LOCKDEP_ENTRY_POINT void acquire_exclusive(lock_map& m, std::uintptr_t outer) noexcept;
 // The same acquisition from code built without optimisation, where the
 // function the lockdep headers inline into (a std::lock_guard constructor,
 // std::unique_lock::lock, a wrapper's Lock()) is a frame of its own:
@@ -124,9 +128,11 @@ LOCKDEP_NOINLINE void acquire_from(lock_map& m, unsigned flags, lock_map* nest, 
 // translation units built either way link and mix (the layouts are one).
 #if defined(__OPTIMIZE__)
 LOCKDEP_ALWAYS_INLINE void acquire_here(lock_map& m, unsigned flags, lock_map* nest) noexcept {
-  acquire(m, flags, nest);
+  acquire(m, flags, nest, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
 }
-LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept { acquire_exclusive(m); }
+LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept {
+  acquire_exclusive(m, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+}
 #else
 LOCKDEP_ALWAYS_INLINE void acquire_here(lock_map& m, unsigned flags, lock_map* nest) noexcept {
   acquire_from(m, flags, nest, __builtin_frame_address(0));
@@ -135,7 +141,7 @@ LOCKDEP_ALWAYS_INLINE void acquire_exclusive_here(lock_map& m) noexcept {
   acquire_from(m, 0, nullptr, __builtin_frame_address(0));
 }
 #endif
-LOCKDEP_NOINLINE bool release(lock_map& m) noexcept;
+LOCKDEP_ENTRY_POINT bool release(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void acquire_failed(lock_map& m) noexcept;
 LOCKDEP_NOINLINE void might_acquire(lock_map& m, unsigned flags) noexcept;
 // Contended acquisitions only (the real try_lock failed): note the lock the

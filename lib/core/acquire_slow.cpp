@@ -18,7 +18,7 @@ bool bad_map(thread_state* ts, lock_map& m) {
 }  // namespace
 
 void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest, std::uintptr_t ip,
-                  const std::uintptr_t* callers) noexcept {
+                  std::uintptr_t caller_word) noexcept {
   if (!ts) ts = current_thread_state();
   if (!ts || ts->recursion) return;
   if (ts->off) return note_untracked(*ts, m);
@@ -78,8 +78,11 @@ void acquire_slow(thread_state* ts, lock_map& m, unsigned flags, lock_map* nest,
     }
   }
   held_lock& hl = ts->held[depth];
-  if (!callers) callers = unwound_callers(ip);
-  fill_entry(hl, *ts, m, cls, read, trylock, ip, callers);
+  // No chain yet: the unwound frames when a capture hook gives them (more
+  // than the one outer return address the entry point was passed).
+  if (!(caller_word & k_chain_tag))
+    if (const std::uintptr_t* unwound = unwound_callers(ip)) caller_word = chain_word(unwound);
+  fill_entry(hl, *ts, m, cls, read, trylock, cls->validate, ip, caller_word);
   hl.nest_lock = nest;
   std::uint32_t trace = 0;
   validate_and_push(*ts, hl, trace);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstddef>
 
 #include "core/thread_state.hpp"
 #include "core/trace_store.hpp"
@@ -100,6 +101,21 @@ const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept
     fp = record[0];
   }
   return ra[0] ? intern(ra) : nullptr;
+}
+
+const std::uintptr_t* recorded_callers(std::uintptr_t caller_word) noexcept {
+  if (caller_word & k_chain_tag) {
+    // Ours only if it is a slot's chain (the warm path stores the outer
+    // return address unchecked; no tagged value may be dereferenced blindly).
+    const std::uintptr_t p = caller_word & ~k_chain_tag;
+    const std::uintptr_t lo = reinterpret_cast<std::uintptr_t>(&g_slots[0]);
+    const std::uintptr_t hi = reinterpret_cast<std::uintptr_t>(&g_slots[k_slots]);
+    if (p < lo || p >= hi || (p - lo) % sizeof(chain_slot) != offsetof(chain_slot, ra)) return nullptr;
+    return reinterpret_cast<const std::uintptr_t*>(p);
+  }
+  if (!caller_word) return nullptr;
+  std::uintptr_t ra[k_caller_chain] = {caller_word};
+  return intern(ra);
 }
 
 const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept {

@@ -32,6 +32,17 @@ const std::uintptr_t* caller_chain(thread_state* ts, const void* frame) noexcept
 // Acquisitions that stay on the warm path record none.
 const std::uintptr_t* unwound_callers(std::uintptr_t ip) noexcept;
 
+// held_lock::caller_word: a chain pointer carries this bit (user-space
+// addresses never do); a word without it is a plain return address.
+constexpr std::uintptr_t k_chain_tag = std::uintptr_t(1) << (sizeof(std::uintptr_t) * 8 - 1);
+inline std::uintptr_t chain_word(const std::uintptr_t* chain) {
+  return chain ? reinterpret_cast<std::uintptr_t>(chain) | k_chain_tag : 0;
+}
+// The interned callers a report names for a held lock's caller_word: its
+// chain, or the one return address interned as a chain (null when none or
+// the table is full). Lock-free, allocation-free.
+const std::uintptr_t* recorded_callers(std::uintptr_t caller_word) noexcept;
+
 // An interned chain as a list (the report layer's form), without its
 // empty tail.
 inline std::vector<std::uintptr_t> caller_list(const std::uintptr_t* chain) {

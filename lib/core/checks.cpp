@@ -14,6 +14,7 @@
 // "enabled" Y needs the path to enter Y non-recursively.
 #include <atomic>
 
+#include "core/caller_chains.hpp"
 #include "core/core.hpp"
 #include "core/imports.hpp"
 
@@ -76,13 +77,13 @@ unsigned fill_path(chain_step* out, unsigned cap, std::uint32_t state, std::uint
 void set_acquire(report_record& r, const held_lock& next, const held_lock* prev) {
   r.instance = next.instance.load(std::memory_order_relaxed);
   r.ip = next.acquire_ip;
-  r.callers = next.callers;
+  r.callers = recorded_callers(next.caller_word);
   r.read = next.read;
   describe_lock(next.cls.load(std::memory_order_relaxed), next.instance.load(std::memory_order_relaxed), r.text);
   if (prev) {
     r.other_instance = prev->instance.load(std::memory_order_relaxed);
     r.other_ip = prev->acquire_ip;
-    r.other_callers = prev->callers;
+    r.other_callers = recorded_callers(prev->caller_word);
     r.other_read = prev->read;
     describe_lock(prev->cls.load(std::memory_order_relaxed), prev->instance.load(std::memory_order_relaxed),
                   r.other_text);

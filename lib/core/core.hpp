@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/chain_cache.hpp"
+#include "core/chain_key.hpp"
 #include "core/frontend.hpp"
 #include "core/graph.hpp"
 #include "core/report_record.hpp"
@@ -96,16 +97,13 @@ class cold_section {
 };
 
 // ---- chain keys -------------------------------------------------------------------
-constexpr std::uint64_t k_chain_seed = 0x6c6f636b64657021ull;  // "lockdep!"
 inline std::uint64_t chain_mix(std::uint64_t key, std::uint32_t hlock_id) {
-  std::uint64_t h = key ^ (std::uint64_t(hlock_id) * 0xff51afd7ed558ccdull);
-  h = (h ^ (h >> 32)) * 0xc4ceb9fe1a85ec53ull;
-  return h ^ (h >> 29);
+  return chain_key_step(key, hlock_hash(hlock_id));
 }
 inline std::uint64_t initial_chain_key(std::uint8_t ctx_type) {
   return chain_mix(k_chain_seed, 0xfff000u + ctx_type);
 }
-inline std::uint32_t hlock_id(const lock_class* c, unsigned read) { return c->id | (read << 24); }
+inline std::uint32_t hlock_id(const lock_class* c, unsigned read) { return hlock_id_of(c->id, read); }
 
 // ---- classes (registry.cpp) -------------------------------------------------------
 // Class of (key, subclass), registering it; nullptr on table overflow.

@@ -53,6 +53,7 @@ lock_class* graph::alloc_class() noexcept {
   }
   lock_class* c = new (&classes_[id]) lock_class();
   c->id = id;
+  for (unsigned read = 0; read < 4; ++read) c->chain_hash[read] = hlock_hash(hlock_id_of(id, read));
   c->in_use = true;
   ++nr_classes_;
   return c;

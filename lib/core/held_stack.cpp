@@ -12,7 +12,7 @@ void copy_held(held_lock& to, const held_lock& from) noexcept {
   to.cls.store(from.cls.load(std::memory_order_relaxed), std::memory_order_relaxed);
   to.prev_chain_key = from.prev_chain_key;
   to.acquire_ip = from.acquire_ip;
-  to.callers = from.callers;
+  to.caller_word = from.caller_word;
   to.ctx_id = from.ctx_id;
   to.references = from.references;
   to.read = from.read;

@@ -3,13 +3,14 @@
 // Classes live in one preallocated table and are never freed, only recycled
 // after their key was unregistered, so a pointer loaded on the warm path
 // stays valid memory. Everything except `usage` is written under the graph
-// lock; the warm path reads `usage`, `id` and `validate` only.
+// lock; the warm path reads `usage`, `chain_hash` and `validate` only.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "core/chain_key.hpp"
 #include "core/usage.hpp"
 #include "lockdep/lock_class_key.hpp"
 
@@ -24,6 +25,9 @@ struct lock_class {
   std::uint8_t wait_inner = 0;
   std::uint8_t wait_outer = 0;
   std::uint16_t name_version = 1;  // N of name#N, given at registration
+  // hlock_hash(hlock_id_of(id, read)) by read mode, set with `id`: the warm
+  // path's chain step then needs no multiply of its own for the element.
+  std::uint64_t chain_hash[4] = {};  // [3]: a read mode out of range, hashed as before
   lock_class_key* key = nullptr;
   std::uint32_t usage_trace[usage_bits] = {};  // first trace of each bit
   // Adjacency: heads of the intrusive lists in the dependency table

@@ -10,6 +10,7 @@
 // nothing vanishes silently.
 #include <cstring>
 
+#include "core/caller_chains.hpp"
 #include "core/core.hpp"
 #include "core/imports.hpp"
 
@@ -126,7 +127,7 @@ void snapshot_held(const held_lock& h, held_snapshot& out) noexcept {
   if (c) snapshot_class(*c, out.cls);
   out.instance = h.instance.load(std::memory_order_relaxed);
   out.ip = h.acquire_ip;
-  out.callers = h.callers;
+  out.callers = recorded_callers(h.caller_word);
   out.read = h.read;
   out.trylock = h.trylock;
   describe_lock(c, h.instance.load(std::memory_order_relaxed), out.text);

@@ -44,9 +44,14 @@ struct held_lock {
   bool hardirqs_off = false;
   bool nest_merged = false;       // references count same-class locks taken under a nest lock
   lock_map* nest_lock = nullptr;
-  // Unoptimised callers only (caller_chains.hpp): the interned return
-  // addresses above acquire_ip, nearest first; null otherwise.
-  const std::uintptr_t* callers = nullptr;
+  // What lies above acquire_ip, for reports (caller_chains.hpp): an
+  // interned chain of return addresses tagged with k_chain_tag (unoptimised
+  // code, or the cold path's unwind), else the return address of the
+  // function the acquisition was inlined into (optimised code: the warm
+  // path stores it as passed), or 0. Read through recorded_callers(). One
+  // word for both (it was `callers`, the chain alone; renamed so that no
+  // reader takes a return address for a chain).
+  std::uintptr_t caller_word = 0;
 };
 
 // One entered interrupt context (for exit and boundary bookkeeping).
@@ -126,8 +131,10 @@ struct thread_state {
   // --- warm path: chain keys this thread found in the chain cache ---
   // Direct-mapped by the key's low bits, each stored as key ^ g_front_salt
   // (chain_cache.hpp); zero (never written) matches no key in practice.
-  // One compare replaces the shared table's probe on the warm path.
-  static constexpr unsigned k_front_chains = 64;
+  // One compare replaces the shared table's probe on the warm path. 128
+  // slots: with 64, two of chain8's eight keys shared a slot often enough
+  // (about one key set in three) that one acquisition per chain missed.
+  static constexpr unsigned k_front_chains = 128;
   std::uint64_t front_chains[k_front_chains] = {};
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/caller_chains.hpp"
 #include "core/core.hpp"
 
 LOCKDEP_INTERNAL_BEGIN
@@ -178,7 +179,7 @@ std::vector<thread_view> read_threads() {
                           t.held[i].instance.load(std::memory_order_relaxed));
       // Other fields are the owner's alone; read them only for ourselves.
       r.ips.push_back(&t == self ? t.held[i].acquire_ip : 0);
-      r.callers.push_back(&t == self ? t.held[i].callers : nullptr);
+      r.callers.push_back(&t == self ? recorded_callers(t.held[i].caller_word) : nullptr);
       r.reads.push_back(&t == self ? t.held[i].read : 0);
     }
     raws.push_back(std::move(r));

@@ -166,6 +166,52 @@ TEST(CoreSites, UniqueLockSitesNameTheUsersFunction) {
   EXPECT_FALSE(contains(held[0], "unique_lock")) << held[0];
 }
 
+// A guard whose lock() stays a call of its own at every optimisation level,
+// as clang -O2 leaves std::unique_lock::lock: the acquisition's address lies
+// in the guard, the user's function is one frame up. Its frames are
+// stripped, as std::unique_lock's are.
+class outlined_guard : lockdep::strip_frames_of<outlined_guard> {
+ public:
+  explicit outlined_guard(lockdep::mutex& m) : m_(m) { lock(); }
+  ~outlined_guard() { m_.unlock(); }
+  outlined_guard(const outlined_guard&) = delete;
+  outlined_guard& operator=(const outlined_guard&) = delete;
+  __attribute__((noinline)) void lock() {
+    m_.lock();
+    asm volatile("");  // keeps the call a call (no tail call into the lock)
+  }
+
+ private:
+  lockdep::mutex& m_;
+};
+
+__attribute__((noinline)) void user_outlined_abba(lockdep::mutex& a, lockdep::mutex& b) {
+  { outlined_guard alone(b); }  // chain [b] validated: the held b below takes the warm path
+  {
+    outlined_guard la(a);
+    outlined_guard lb(b);
+  }
+  outlined_guard lb(b);  // warm path: no unwind, only the entry point's return address
+  outlined_guard la(a);  // reported
+}
+
+// The held lock taken on the warm path through an out-of-line guard names
+// the user's function (the return address of the function lockdep's
+// headers were inlined into), not the guard.
+TEST(CoreSites, WarmHeldLockThroughOutOfLineGuardNamesTheUsersFunction) {
+  lockdep_test::report_capture cap;
+  lockdep::mutex a{"outl_a"}, b{"outl_b"};
+  user_outlined_abba(a, b);
+  ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
+  const std::string text = cap.first().text;
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  EXPECT_TRUE(contains(held[0], "(outl_b)")) << held[0];
+  EXPECT_TRUE(contains(held[0], "user_outlined_abba")) << held[0];
+  EXPECT_TRUE(contains(held[0], "sites_test.cpp:")) << held[0];
+  EXPECT_FALSE(contains(held[0], "outlined_guard")) << held[0];
+}
+
 TEST(CoreSites, StripFramesDropsAWrappersFrame) {
   options_guard keep;
   lockdep_test::report_capture cap;
