@@ -21,7 +21,8 @@
 //     is: locks of one site with one literal name are one class. A type with
 //     several constructors has a class per constructor per member. Limits:
 //     an array whose construction loop the compiler unrolled (clang -O2, up
-//     to about 16 elements) is a class per element, and two objects built on one line (`account x, y;`)
+//     to about 10 elements; README, "Names, keys and classes") is a class
+//     per element, and two objects built on one line (`account x, y;`)
 //     may be told apart wrongly when optimised; give such locks a name or
 //     a key. If the site lies in a system header
 //     (std::make_unique, emplace, containers) it says nothing about the
