@@ -170,7 +170,7 @@ lock_class_key* intern_site(const char* name, const site& where, const void* loc
   unsigned rank = 0;
   if (!name) {
     guard.unlock();  // ranking may symbolize (the loader's lock again)
-    rank = member_rank(file, line, col, name, where.pc(), lock);
+    rank = member_rank(file, line, col, name, where.function(), where.pc(), lock);
     guard.lock();
     if (auto it = in.by_ptr.find(ptr_key); it != in.by_ptr.end()) return it->second;
   }

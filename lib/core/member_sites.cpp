@@ -3,6 +3,7 @@
 #include "core/member_sites.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <tuple>
@@ -14,18 +15,29 @@ LOCKDEP_INTERNAL_BEGIN
 
 namespace {
 
-std::atomic<site_group_hook> g_group_hook{nullptr};
+std::atomic<std::uintptr_t (*)(std::uintptr_t, const char*, bool*)> g_function_of{nullptr};
+std::atomic<bool (*)(std::uintptr_t, char*, std::size_t)> g_inlined_into{nullptr};
 
 struct rank_table {
   spin_mutex lock;
   // A call, as the site gives it: pc plus the site's pointers.
   absl::flat_hash_map<std::tuple<const void*, const void*, unsigned, unsigned, const void*>, unsigned> by_call;
-  // Groups per (site text, name text, code text).
+  using site_text = std::tuple<std::string, unsigned, unsigned, std::string>;  // file, line, column, name
+  // Groups per (site, code text): "fn <start>", then " in <line>" once split.
   struct group {
     unsigned index = 0;      // + 1
     unsigned next_rank = 0;  // one past the highest rank given in it
   };
-  absl::flat_hash_map<std::tuple<std::string, unsigned, unsigned, std::string, std::string>, group> groups;
+  absl::flat_hash_map<std::tuple<site_text, std::string>, group> groups;
+  unsigned group_count = 0;
+  // Per (site, function): how the function's calls are grouped.
+  struct code {
+    bool one_copy = false;      // the site's own function: never split
+    bool split = false;         // grouped by the line inlined into
+    bool unsplittable = false;  // no line information: one group
+    const void* first_pc = nullptr;
+  };
+  absl::flat_hash_map<std::tuple<site_text, std::uintptr_t>, code> codes;
 };
 
 rank_table& ranks() {
@@ -64,10 +76,28 @@ unsigned rank_in_group(unsigned group, unsigned next_rank, std::uintptr_t addres
 
 }  // namespace
 
-void set_site_group_hook(site_group_hook h) noexcept { g_group_hook.store(h, std::memory_order_release); }
+void set_site_group_hooks(site_group_hooks h) noexcept {
+  g_function_of.store(h.function_of, std::memory_order_release);
+  g_inlined_into.store(h.inlined_into, std::memory_order_release);
+}
 
-unsigned member_rank(const char* file, unsigned line, unsigned column, const char* name, const void* pc,
-                     const void* lock) {
+site_group_hooks site_group_hooks_now() noexcept {
+  return site_group_hooks{g_function_of.load(std::memory_order_acquire), g_inlined_into.load(std::memory_order_acquire)};
+}
+
+namespace {
+
+std::string inlined_into(const void* pc) {
+  char text[512];
+  auto hook = g_inlined_into.load(std::memory_order_acquire);
+  if (!hook || !hook(reinterpret_cast<std::uintptr_t>(pc) - 1, text, sizeof text)) return {};
+  return text;
+}
+
+}  // namespace
+
+unsigned member_rank(const char* file, unsigned line, unsigned column, const char* name, const char* function,
+                     const void* pc, const void* lock) {
   if (!pc) return 0;
   rank_table& t = ranks();
   const auto call = std::make_tuple(pc, static_cast<const void*>(file), line, column, static_cast<const void*>(name));
@@ -76,20 +106,48 @@ unsigned member_rank(const char* file, unsigned line, unsigned column, const cha
     if (auto it = t.by_call.find(call); it != t.by_call.end()) return it->second;
   }
   // Not under the table lock: symbolizing is slow and takes the loader's lock.
-  char text[512];
-  site_group_hook hook = g_group_hook.load(std::memory_order_acquire);
-  if (!hook || !hook(reinterpret_cast<std::uintptr_t>(pc), text, sizeof text)) {
-    // No way to group: one group for the site, so copies of an inlined
-    // constructor rank apart only by where their locks lie.
-    text[0] = 0;
-  }
-  std::lock_guard<spin_mutex> g(t.lock);
+  // pc - 1: the call instruction, not the one after it.
+  bool one_copy = false;
+  auto function_of = g_function_of.load(std::memory_order_acquire);
+  const std::uintptr_t fn =
+      function_of ? function_of(reinterpret_cast<std::uintptr_t>(pc) - 1, function, &one_copy) : 0;
+  const rank_table::site_text site(file ? file : "?", line, column, name ? name : "");
+  const auto code_key = std::make_tuple(site, fn);
+  char base[32];
+  std::snprintf(base, sizeof base, "fn %lx", static_cast<unsigned long>(fn));
+  std::string text = base;
+
+  std::unique_lock<spin_mutex> g(t.lock);
   if (auto it = t.by_call.find(call); it != t.by_call.end()) return it->second;  // ranked meanwhile
-  auto [git, new_group] = t.groups.try_emplace(
-      std::make_tuple(std::string(file ? file : "?"), line, column, std::string(name ? name : ""), std::string(text)),
-      rank_table::group{});
+  auto [cit, fresh] = t.codes.try_emplace(code_key, rank_table::code{one_copy, false, false, pc});
+  if (!fresh && !cit->second.one_copy && !cit->second.unsplittable) {
+    // A second call in code an inlined constructor may have been copied into
+    // more than once: which copy is it? (The debug information, once.)
+    const void* first_pc = cit->second.split ? nullptr : cit->second.first_pc;
+    g.unlock();
+    const std::string mine = inlined_into(pc);
+    const std::string first = first_pc ? inlined_into(first_pc) : std::string();
+    g.lock();
+    if (auto it = t.by_call.find(call); it != t.by_call.end()) return it->second;
+    rank_table::code& c = t.codes[code_key];
+    if (!c.split && !c.unsplittable) {
+      if (mine.empty() || first.empty()) {
+        c.unsplittable = true;
+      } else {
+        // The first call's group becomes its line's, ranks and index kept.
+        if (auto old = t.groups.find(std::make_tuple(site, text)); old != t.groups.end()) {
+          const rank_table::group kept = old->second;
+          t.groups.erase(old);
+          t.groups.emplace(std::make_tuple(site, text + " in " + first), kept);
+        }
+        c.split = true;
+      }
+    }
+    if (c.split && !mine.empty()) text += " in " + mine;
+  }
+  auto [git, new_group] = t.groups.try_emplace(std::make_tuple(site, text), rank_table::group{});
   rank_table::group& grp = git->second;
-  if (new_group) grp.index = static_cast<unsigned>(t.groups.size());
+  if (new_group) grp.index = ++t.group_count;
   const unsigned rank = rank_in_group(grp.index, grp.next_rank, reinterpret_cast<std::uintptr_t>(lock));
   if (rank >= grp.next_rank) grp.next_rank = rank + 1;
   t.by_call.emplace(call, rank);

@@ -36,10 +36,31 @@ struct db_impl {
 };
 
 // An array of locks (one class) beside a plain member. 32 elements: clang
-// -O2 unrolls the construction of up to about 16, and the unrolled calls
+// -O2 unrolls the construction of up to about 10, and the unrolled calls
 // cannot be told from members (lock_class_key.hpp).
 struct sharded {
   lockdep::mutex shards[32];
+  lockdep::mutex meta;
+};
+
+// A small array beside a plain member. clang -O2 unrolls its construction
+// loop into four calls that nothing in the binary tells from four members
+// (README, "Names, keys and classes"): the elements are one class only
+// where the compiler keeps the loop (g++, -O0). The workaround: name them
+// (an element type whose lock has a name or a key).
+struct small_sharded {
+  lockdep::mutex shards[4];
+  lockdep::mutex meta;
+};
+struct named_shard {
+  lockdep::mutex mu{"small_shard"};
+};
+struct keyed_shard {
+  lockdep::mutex mu{LOCKDEP_CLASS("small_keyed_shard")};
+};
+struct named_small_sharded {
+  named_shard shards[4];
+  keyed_shard keyed[4];
   lockdep::mutex meta;
 };
 
