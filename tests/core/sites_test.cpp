@@ -36,6 +36,16 @@ std::vector<std::string> held_lines(const std::string& text) {
   }
   return out;
 }
+// The report holds one lock, named `(lock)`, whose `at:` names `function`
+// in this file and not `hidden` (the guard that took it).
+void expect_one_held_lock_at(const std::string& text, const char* lock, const char* function, const char* hidden) {
+  const std::vector<std::string> held = held_lines(text);
+  ASSERT_EQ(held.size(), 1u) << text;
+  EXPECT_TRUE(contains(held[0], lock)) << held[0];
+  EXPECT_TRUE(contains(held[0], function)) << held[0];
+  EXPECT_TRUE(contains(held[0], "sites_test.cpp:")) << held[0];
+  EXPECT_FALSE(contains(held[0], hidden)) << held[0];
+}
 std::string first_stack_frame(const std::string& text) {
   const std::size_t at = text.find("stack backtrace:\n");
   if (at == std::string::npos) return {};
@@ -131,15 +141,8 @@ TEST(CoreSites, HeldLocksAtNameTheUsersFunction) {
   user_abba(a, b);
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
   const std::string text = cap.first().text;
-  const std::vector<std::string> held = held_lines(text);
-  ASSERT_EQ(held.size(), 1u) << text;
-  for (const std::string& h : held) {
-    EXPECT_TRUE(contains(h, "(held_b)")) << h;
-    EXPECT_TRUE(contains(h, "user_abba")) << h;
-    EXPECT_TRUE(contains(h, "sites_test.cpp:")) << h;
-    EXPECT_FALSE(contains(h, "lock_guard")) << h;
-    EXPECT_FALSE(contains(h, "std_mutex.h")) << h;
-  }
+  expect_one_held_lock_at(text, "(held_b)", "user_abba", "lock_guard");
+  for (const std::string& h : held_lines(text)) EXPECT_FALSE(contains(h, "std_mutex.h")) << h;
 }
 
 // std::unique_lock at -O0 is two frames deep (its constructor calls its
@@ -160,10 +163,7 @@ TEST(CoreSites, UniqueLockSitesNameTheUsersFunction) {
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
   const std::string text = cap.first().text;
   EXPECT_TRUE(contains(acquire_line(text), "user_unique_abba")) << text;
-  const std::vector<std::string> held = held_lines(text);
-  ASSERT_EQ(held.size(), 1u) << text;
-  EXPECT_TRUE(contains(held[0], "user_unique_abba")) << held[0];
-  EXPECT_FALSE(contains(held[0], "unique_lock")) << held[0];
+  expect_one_held_lock_at(text, "(uniq_b)", "user_unique_abba", "unique_lock");
 }
 
 // A guard whose lock() stays a call of its own at every optimisation level,
@@ -203,13 +203,7 @@ TEST(CoreSites, WarmHeldLockThroughOutOfLineGuardNamesTheUsersFunction) {
   lockdep::mutex a{"outl_a"}, b{"outl_b"};
   user_outlined_abba(a, b);
   ASSERT_EQ(cap.count(report_kind::circular_dependency), 1u);
-  const std::string text = cap.first().text;
-  const std::vector<std::string> held = held_lines(text);
-  ASSERT_EQ(held.size(), 1u) << text;
-  EXPECT_TRUE(contains(held[0], "(outl_b)")) << held[0];
-  EXPECT_TRUE(contains(held[0], "user_outlined_abba")) << held[0];
-  EXPECT_TRUE(contains(held[0], "sites_test.cpp:")) << held[0];
-  EXPECT_FALSE(contains(held[0], "outlined_guard")) << held[0];
+  expect_one_held_lock_at(cap.first().text, "(outl_b)", "user_outlined_abba", "outlined_guard");
 }
 
 TEST(CoreSites, StripFramesDropsAWrappersFrame) {
