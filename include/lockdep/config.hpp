@@ -47,6 +47,23 @@
 #define LOCKDEP_ENTRY_POINT LOCKDEP_NOINLINE
 #endif
 
+// Internal: clang's `noduplicate` on site::here() (site.hpp), else empty.
+// A call to site::here() names one construction call; clang -O2 would
+// otherwise copy it: unrolling the loop that builds a small array of locks
+// (one call per element, so one class per element) and inlining a
+// constructor into each of its callers. With it, such a loop stays a loop
+// and a function that constructs locks is not inlined where the copy would
+// duplicate the call (LLVM's rule: only a local function with one caller).
+// g++ has no such attribute and keeps those loops as loops.
+#if defined(__has_attribute) && !defined(LOCKDEP_NODUPLICATE)
+#if __has_attribute(noduplicate)
+#define LOCKDEP_NODUPLICATE __attribute__((noduplicate))
+#endif
+#endif
+#ifndef LOCKDEP_NODUPLICATE
+#define LOCKDEP_NODUPLICATE
+#endif
+
 // Internal: the caller's column where the compiler has __builtin_COLUMN
 // (clang), else 0; used by lockdep::site::here() (site.hpp), which captures
 // call sites without std::source_location (clang 14 cannot use libstdc++ 12's).

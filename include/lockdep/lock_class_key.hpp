@@ -19,12 +19,12 @@
 //     are one class (one call in a loop). Unnamed members print as
 //     `db.h:12 (lock #2 built by DB)`. A constant name says which lock it
 //     is: locks of one site with one literal name are one class. A type with
-//     several constructors has a class per constructor per member. Limits:
-//     an array whose construction loop the compiler unrolled (clang -O2, up
-//     to about 10 elements; README, "Names, keys and classes") is a class
-//     per element, and two objects built on one line (`account x, y;`)
-//     may be told apart wrongly when optimised; give such locks a name or
-//     a key. If the site lies in a system header
+//     several constructors has a class per constructor per member (clang
+//     does not unroll an array's construction loop nor inline a function
+//     that constructs locks into its callers: site::here() is
+//     `noduplicate` there, see site.hpp). Limit: two objects built on one
+//     line (`account x, y;`) may be told apart wrongly when optimised; give
+//     such locks a name or a key. If the site lies in a system header
 //     (std::make_unique, emplace, containers) it says nothing about the
 //     user's code: the lock's explicit name selects the class instead, and a
 //     lock with neither a key nor a name makes lockdep warn once.

@@ -42,6 +42,11 @@
 // two members built by one constructor (two calls) from the elements of one
 // array (one call in a loop). It works as a default argument with g++ 12 and
 // clang 14, where std::source_location (clang 14 with libstdc++) does not.
+// Under clang it is also `noduplicate` (config.hpp), so the optimiser keeps
+// one call per construction in the source: a small array's loop is not
+// unrolled into a call per element, and a function that constructs a lock
+// (a class's constructor, say) is not inlined into its callers. Costs: one
+// call per lock constructed; with clang, such functions stay out of line.
 #pragma once
 
 #include "lockdep/config.hpp"
@@ -51,11 +56,20 @@ LOCKDEP_BEGIN_NAMESPACE
 class site {
  public:
   // The call site of the function whose default argument this is.
+#if LOCKDEP_ENABLED
+  // In the library: clang inlines a `noduplicate` function whose body it
+  // sees, noinline or not, and the return address would be the caller's.
+  LOCKDEP_NOINLINE LOCKDEP_NODUPLICATE static site here(const char* file = __builtin_FILE(),
+                                                        unsigned line = __builtin_LINE(),
+                                                        const char* function = __builtin_FUNCTION(),
+                                                        unsigned column = LOCKDEP_HERE_COLUMN) noexcept;
+#else
   LOCKDEP_NOINLINE static site here(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
                                     const char* function = __builtin_FUNCTION(),
                                     unsigned column = LOCKDEP_HERE_COLUMN) noexcept {
     return site(file, line, column, function, __builtin_return_address(0));
   }
+#endif
   // A site spelled out (generated code, a site recorded elsewhere). `pc`
   // may be null: then locks built at this file:line are one class.
   constexpr site(const char* file, unsigned line, unsigned column = 0, const char* function = nullptr,

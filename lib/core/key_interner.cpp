@@ -211,6 +211,11 @@ LOCKDEP_INTERNAL_END
 LOCKDEP_BEGIN_NAMESPACE
 using namespace internal;
 
+// Out of line (site.hpp): the return address is the call in the caller.
+LOCKDEP_NOINLINE site site::here(const char* file, unsigned line, const char* function, unsigned column) noexcept {
+  return site(file, line, column, function, __builtin_return_address(0));
+}
+
 lock_map::lock_map(const char* name, wait_type inner, wait_type outer, check c, site where) {
   bool unkeyed = false, runtime_name_in_system = false;
   lock_class_key* key = intern_site(name, where, this, &unkeyed, &runtime_name_in_system);

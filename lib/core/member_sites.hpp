@@ -27,11 +27,11 @@
 // ranks). So a lone lock, and every lock an out-of-line constructor builds,
 // never load it; the first inlined object with two unnamed locks does.
 //
-// Limits: a compiler that unrolls the loop constructing an array (clang 14
-// -O2 does so up to 10 lockdep::mutex elements) makes its calls
-// indistinguishable from members (README), so each element ranks apart; and without symbols or debug
-// information every copy of an inlined constructor in one function shares
-// one group.
+// Limits: a compiler that unrolled the loop constructing an array would make
+// its calls indistinguishable from members (README), so each element would
+// rank apart; clang -O2 would, and site::here()'s `noduplicate` stops it
+// (site.hpp). Without symbols or debug information every copy of an inlined
+// constructor in one function shares one group.
 #pragma once
 
 #include <cstddef>

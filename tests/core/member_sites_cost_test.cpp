@@ -99,10 +99,13 @@ TEST(CoreMemberSitesCost, TwoObjectsOnTwoLinesOfOneFunctionShareTheMembersClasse
   EXPECT_NE(key_of(x->first), key_of(x->second));
   EXPECT_EQ(key_of(x->first), key_of(y->first));
   EXPECT_EQ(key_of(x->second), key_of(y->second));
-#if defined(__OPTIMIZE__)
-  EXPECT_GE(g_line_lookups.load(), 1);  // inlined: four calls in one function
+#if defined(__OPTIMIZE__) && !defined(__clang__)
+  EXPECT_GE(g_line_lookups.load(), 1);  // g++ inlines it: four calls in one function
 #else
-  EXPECT_EQ(g_line_lookups.load(), 0);  // the constructor's own two calls
+  // The constructor's own two calls: -O0, or clang, which keeps a function
+  // with two callers that constructs locks out of line (site::here() is
+  // `noduplicate`), so this shape costs no debug information there.
+  EXPECT_EQ(g_line_lookups.load(), 0);
 #endif
   y->~pair_inline();
   x->~pair_inline();

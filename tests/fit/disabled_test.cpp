@@ -103,8 +103,8 @@ TEST(Disabled, AnnotationApiCompilesToNothing) {
   // A wrapper passing its user's site through (site.hpp) builds too.
   lockdep::mutex sited{lockdep::site::here()};
   lockdep::mutex named_sited{"named", lockdep::site::here()};
-  lockdep::lock_map sited_map{"m", lockdep::wait_type::sleep, lockdep::wait_type::none, lockdep::check::full,
-                              lockdep::site("file.cc", 1)};
+  [[maybe_unused]] lockdep::lock_map sited_map{"m", lockdep::wait_type::sleep, lockdep::wait_type::none, lockdep::check::full,
+                                               lockdep::site("file.cc", 1)};
   sited.lock();
   named_sited.lock();
   named_sited.unlock();
