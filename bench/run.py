@@ -28,7 +28,12 @@ import sys
 import tempfile
 
 LOCKS = ["std_mutex", "lockdep_mutex", "lockdep_spinlock", "std_shared_timed_mutex", "lockdep_shared_mutex",
-         "wrapped_std_mutex", "absl_mutex", "absl_mutex_detect"]
+         "wrapped_std_mutex", "absl_mutex", "absl_mutex_detect",
+         "floor_empty_calls", "floor_prototype", "floor_prototype_inline"]
+# Floors (floor_proto.hpp): std::mutex with two empty out-of-line calls, and
+# with #16's bare prototype, out of line and inlined; their ratios to
+# std::mutex in the same run bound what a design of that shape reaches here.
+FLOORS = ["floor_empty_calls", "floor_prototype", "floor_prototype_inline"]
 
 
 def run(binary, reps, min_time, bench_filter):
@@ -84,6 +89,12 @@ def summary(m):
                                      ("condvar", "condvar/std", "condvar/lockdep")):
         std, ld = real_ns(m, std_name), real_ns(m, ld_name)
         s[f"{title}_ratio"] = ld / std if std and ld else None
+    for floor in FLOORS:
+        for kind in ("pair", "chain8"):
+            std, f = ips(m, f"{kind}/std_mutex"), ips(m, f"{kind}/{floor}")
+            s[f"{kind}_{floor}"] = std / f if std and f else None
+        std, f = real_ns(m, "contended/std_mutex/threads:2"), real_ns(m, f"contended/{floor}/threads:2")
+        s[f"contended_{floor}"] = f / std if std and f else None
     cold = real_ns(m, "cold_new_edge/10000")
     s["cold_us"] = cold / 1e3 if cold else None
     b = m.get("cold_new_edge/10000")
@@ -156,6 +167,14 @@ def main():
             print(f"\nWARNING ({l}): std::mutex's wall-clock gain from 1 to 2 threads was only {wall:.2f}x: "
                   "the two threads mostly took turns (busy machine), so the 2-thread rows do not show "
                   "contention. Re-run on an idle machine.")
+    print("\nfloors, ratio to std::mutex in this run (floor_proto.hpp; not lockdep):")
+    print("| floor | " + " | ".join(f"{l} pair | {l} chain8 | {l} contended" for l in labels) + " |")
+    print("|---|" + "---|---|---|" * len(labels))
+    for floor in FLOORS:
+        cells = []
+        for l in labels:
+            cells += [fmt(sums[l][f"{kind}_{floor}"], ".2f", "×") for kind in ("pair", "chain8", "contended")]
+        print(f"| {floor} | " + " | ".join(cells) + " |")
     shape = next((sums[l]["graph_shape"] for l in labels if sums[l]["graph_shape"]), None)
     if shape:
         print(f"\n(cold_new_edge/10000 graph: {shape[0]} classes, {shape[1]} dependencies)")
@@ -178,6 +197,8 @@ def main():
         print("| benchmark | ns | ×std |")
         print("|---|---|---|")
         for std_name, ld_name in (("contended/std_mutex/threads:2", "contended/lockdep_mutex/threads:2"),
+                                  ("contended/std_mutex/threads:2", "contended/floor_empty_calls/threads:2"),
+                                  ("contended/std_mutex/threads:2", "contended/floor_prototype/threads:2"),
                                   ("condvar/std", "condvar/lockdep")):
             std, ld = real_ns(m, std_name), real_ns(m, ld_name)
             print(f"| {std_name} | {fmt(std, '.1f')} | 1.00× |")

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "lockdep/condition_variable.hpp"
+#include "floor_proto.hpp"
 #include "lockdep/lockdep.hpp"
 
 namespace {
@@ -36,6 +37,9 @@ void bm_contended(benchmark::State& state) {
 
 BENCHMARK(bm_contended<std::mutex>)->Name("contended/std_mutex")->Threads(2);
 BENCHMARK(bm_contended<lockdep::mutex>)->Name("contended/lockdep_mutex")->Threads(2);
+// Floors (floor_proto.hpp): the same contention through the bare prototype.
+BENCHMARK(bm_contended<floor_proto::empty_calls_mutex>)->Name("contended/floor_empty_calls")->Threads(2);
+BENCHMARK(bm_contended<floor_proto::prototype_mutex>)->Name("contended/floor_prototype")->Threads(2);
 
 // The benchmark thread and one helper alternate: each waits for its turn,
 // passes the token and notifies the other. Iteration i of the benchmark

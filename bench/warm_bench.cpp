@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "absl/synchronization/mutex.h"
+#include "floor_proto.hpp"
 #include "lockdep/lockdep.hpp"
 
 namespace {
@@ -127,5 +128,10 @@ LOCKDEP_BENCH_LOCK("std_shared_timed_mutex", std::shared_timed_mutex);
 LOCKDEP_BENCH_LOCK("wrapped_std_mutex", wrapped_std_mutex);
 LOCKDEP_BENCH_LOCK("absl_mutex", absl::Mutex, false);
 LOCKDEP_BENCH_LOCK("absl_mutex_detect", absl::Mutex, true);
+// Floors (floor_proto.hpp): std::mutex with two empty out-of-line calls,
+// and with #16's bare prototype out of line and inlined.
+LOCKDEP_BENCH_LOCK("floor_empty_calls", floor_proto::empty_calls_mutex);
+LOCKDEP_BENCH_LOCK("floor_prototype", floor_proto::prototype_mutex);
+LOCKDEP_BENCH_LOCK("floor_prototype_inline", floor_proto::prototype_inline_mutex);
 
 }  // namespace
